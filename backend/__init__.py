@@ -1,0 +1,41 @@
+"""sendwise backend: the Flask app around the analysis engine.
+
+`create_app(config=None)` builds an app from the environment
+(backend/config.py), with `config` (a mapping of the same keys) applied on
+top — tests pass their own database and mode this way.
+"""
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from importlib import metadata
+from typing import Any
+
+from flask import Flask
+
+from backend.config import INSTANCE_DIR, load_config
+
+
+def version() -> str:
+    try:
+        return metadata.version("sendwise")
+    except metadata.PackageNotFoundError:  # running from a plain checkout
+        return "0+unknown"
+
+
+def create_app(config: Mapping[str, Any] | None = None) -> Flask:
+    from backend import api, db
+    from backend.errors import register_error_handlers
+    from backend.storage import Database
+
+    app = Flask(__name__, instance_path=str(INSTANCE_DIR))
+    app.config.update(load_config())
+    app.config.update(config or {})
+    app.json.sort_keys = False  # keep the report in the contract's order
+    app.json.ensure_ascii = False  # zh-CN messages stay readable
+    logging.getLogger("sendwise").setLevel(app.config["LOG_LEVEL"])
+
+    db.init_app(app, Database(app.config["DATABASE_URL"]))
+    register_error_handlers(app)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    return app

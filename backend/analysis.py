@@ -1,0 +1,58 @@
+"""Running the engine, shared by the API and the CLI.
+
+The engine (`nlp`) is imported on first use: the backend starts, answers
+health checks and reports "engine not loaded" even while the engine is
+missing or broken, instead of failing at import.
+"""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from backend.errors import BadRequest
+from backend.storage.models import Organisation
+
+
+class EngineUnavailable(RuntimeError):
+    """The analysis engine cannot be imported; `str()` says why."""
+
+
+def engine() -> ModuleType:
+    """The `nlp` module, or `EngineUnavailable`."""
+    try:
+        module = importlib.import_module("nlp")
+    except Exception as exc:  # noqa: BLE001 - any import failure means "not loaded"
+        raise EngineUnavailable(f"analysis engine failed to load ({type(exc).__name__}: {exc})") from exc
+    if not callable(getattr(module, "analyze", None)):
+        raise EngineUnavailable("analysis engine not installed (nlp.analyze missing)")
+    return module
+
+
+def engine_loaded() -> bool:
+    try:
+        engine()
+        return True
+    except EngineUnavailable:
+        return False
+
+
+def analyze(request: dict[str, Any], *, session: Session | None = None, org: Organisation | None = None) -> dict:
+    """The report for `request`. With `org` (and its `session`), the stored
+    context of that organisation is merged in (see storage.context).
+
+    Raises `BadRequest` for invalid input (the engine's `InvalidRequest` is
+    one: same `.code` and one-line message) and `EngineUnavailable`.
+    """
+    nlp = engine()
+    sent_index = None
+    if org is not None:
+        from backend.storage.context import assemble
+
+        request, sent_index = assemble(session, org, request)
+    try:
+        return nlp.analyze(request, sent_index=sent_index)
+    except nlp.InvalidRequest as exc:
+        raise BadRequest(str(exc), getattr(exc, "code", "invalid_request")) from None

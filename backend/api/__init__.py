@@ -1,0 +1,6 @@
+"""The HTTP API under /api/v1 (task pane, on-send check, scripts)."""
+from flask import Blueprint
+
+bp = Blueprint("api", __name__)
+
+from backend.api import routes  # noqa: E402,F401 - registers the views on bp

@@ -1,0 +1,59 @@
+"""/api/v1 views. Each error is `{"error": {"code", "message"}}` (backend/errors.py)."""
+from __future__ import annotations
+
+from flask import current_app, jsonify, request
+
+from backend import analysis, db, version
+from backend.adapters.json_request import parse_request
+from backend.api import bp
+from backend.auth import resolve_caller
+from backend.errors import ApiError
+
+
+@bp.post("/analyze")
+def analyze():
+    """Analyse a draft for the caller's organisation.
+
+    Body: an analysis request (contract.md), `Content-Type: application/json`.
+    200: the report, with the organisation's stored context merged in.
+    400: request_too_large, unsupported_content_type, invalid_json, invalid_request.
+    401: unauthorized. 503: engine_unavailable, demo_not_seeded. 500: internal_error.
+    """
+    body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
+    caller = resolve_caller(request, db.session(), demo_mode=current_app.config["DEMO_MODE"])
+    if request.mimetype != "application/json":
+        raise ApiError(400, "unsupported_content_type",
+                       f"Content-Type must be application/json, not {request.mimetype or 'missing'}")
+    analysis_request = parse_request(body)
+    try:
+        report = analysis.analyze(analysis_request, session=db.session(), org=caller.org)
+    except analysis.EngineUnavailable as exc:
+        raise ApiError(503, "engine_unavailable", str(exc)) from None
+    return jsonify(report)
+
+
+@bp.get("/health")
+def health():
+    """200 when the database and the engine are usable, else 503. Body:
+    `{"status": "ok"|"degraded", "version", "database": bool, "engine": bool}`."""
+    database_ok = db.database().reachable()
+    engine_ok = analysis.engine_loaded()
+    ok = database_ok and engine_ok
+    body = {"status": "ok" if ok else "degraded", "version": version(), "database": database_ok, "engine": engine_ok}
+    return jsonify(body), 200 if ok else 503
+
+
+def _read_body(limit: int) -> bytes:
+    """The request body, or 400 request_too_large. The servers we run on
+    (waitress, werkzeug) read any unread rest of the body themselves, so
+    the client sees this answer rather than a connection reset."""
+    declared = request.content_length
+    if declared is not None and declared > limit:
+        raise ApiError(400, "request_too_large", f"request body is {declared} bytes; the limit is {limit}")
+    chunks, total = [], 0
+    while chunk := request.stream.read(65536):
+        total += len(chunk)
+        if total > limit:  # chunked upload without a declared length
+            raise ApiError(400, "request_too_large", f"request body is over the limit of {limit} bytes")
+        chunks.append(chunk)
+    return b"".join(chunks)

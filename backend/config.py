@@ -1,0 +1,41 @@
+"""Settings read from the environment, in one place.
+
+| variable | default | meaning |
+| --- | --- | --- |
+| `DATABASE_URL` | `sqlite:///<project>/instance/sendwise.db` | SQLAlchemy URL; `postgresql+psycopg://...` for PostgreSQL |
+| `SENDWISE_DEMO` | `0` | `1`: callers on loopback without credentials act as the demo organisation |
+| `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger analysis requests are refused with 400 `request_too_large` |
+| `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
+"""
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+INSTANCE_DIR = PROJECT_ROOT / "instance"
+DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'sendwise.db'}"
+DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def load_config(environ: Mapping[str, str] | None = None) -> dict:
+    """Flask-style config keys from `environ` (default: `os.environ`).
+
+    Raises `ValueError` with the variable's name when a value is malformed,
+    so a typo stops start-up instead of silently using a default.
+    """
+    env = os.environ if environ is None else environ
+    raw_max = env.get("SENDWISE_MAX_REQUEST_BYTES", str(DEFAULT_MAX_REQUEST_BYTES))
+    try:
+        max_bytes = int(raw_max)
+    except ValueError:
+        raise ValueError(f"SENDWISE_MAX_REQUEST_BYTES must be a number of bytes, got {raw_max!r}") from None
+    return {
+        "DATABASE_URL": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
+        "DEMO_MODE": env.get("SENDWISE_DEMO", "0").strip().lower() in _TRUE,
+        "MAX_REQUEST_BYTES": max_bytes,
+        "LOG_LEVEL": env.get("SENDWISE_LOG_LEVEL", "INFO").upper(),
+    }

@@ -1,0 +1,14 @@
+"""sendwise analysis engine: an analysis request in, a report out (see the contract).
+
+    from nlp import analyze
+    report = analyze({"draft": {...}, "context": {...}})
+
+The engine is pure: no Flask, no database, no network. Storage-backed context
+(policy, contacts, the organisation's sent fingerprints) is passed in by the
+caller.
+"""
+from .checks import CODES
+from .engine import analyze, explain
+from .errors import InvalidRequest
+
+__all__ = ["CODES", "InvalidRequest", "analyze", "explain"]

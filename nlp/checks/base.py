@@ -1,0 +1,77 @@
+"""What a check is and what it returns.
+
+A check is a plain function `(message, params) -> iterable of Hit` whose
+docstring is its documentation: the first line is the title, then the sections
+"What:", "Why:" and "Instead:". `sendwise explain`, the report's title and the
+admin page all read that one text.
+"""
+from __future__ import annotations
+
+import inspect
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+SEVERITY_RANK = {"off": 0, "info": 1, "warn": 2, "block": 3}
+
+
+@dataclass
+class Hit:
+    """One thing a check found. Templates are English msgids (see nlp.i18n)."""
+    message: str
+    suggestion: str = ""
+    params: dict[str, Any] = field(default_factory=dict)
+    evidence: list[dict[str, Any]] = field(default_factory=list)
+    recipients: list[str] = field(default_factory=list)
+    # A check may lower (never raise) the configured severity when it is unsure,
+    # e.g. when a recipient's country is unknown.
+    severity: str | None = None
+
+
+@dataclass(frozen=True)
+class Check:
+    code: str
+    severity: str
+    func: Callable[..., Iterable[Hit]]
+    params: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def doc(self) -> dict[str, str]:
+        return parse_doc(inspect.getdoc(self.func) or "")
+
+    @property
+    def title(self) -> str:
+        return self.doc["title"]
+
+    @property
+    def what(self) -> str:
+        return self.doc["what"]
+
+    @property
+    def why(self) -> str:
+        return self.doc["why"]
+
+    @property
+    def instead(self) -> str:
+        return self.doc["instead"]
+
+
+_SECTION = re.compile(r"^(What|Why|Instead):\s*", re.MULTILINE)
+
+
+def parse_doc(doc: str) -> dict[str, str]:
+    """Split a check docstring into title, what, why, instead (paragraphs joined to one line each)."""
+    title, _, rest = doc.partition("\n")
+    parts = _SECTION.split(rest)
+    out = {"title": title.strip().rstrip("."), "what": "", "why": "", "instead": ""}
+    for name, text in zip(parts[1::2], parts[2::2]):
+        out[name.lower()] = " ".join(text.split())
+    return out
+
+
+def evidence(field_name: str, text: str, start: int | None = None, end: int | None = None) -> dict[str, Any]:
+    e: dict[str, Any] = {"field": field_name}
+    if start is not None:
+        e["start"], e["end"] = start, end
+    e["text"] = text
+    return e

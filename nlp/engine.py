@@ -1,0 +1,78 @@
+"""`analyze()`: run every enabled check on a draft and assemble the report.
+
+Checks propose; the organisation's policy decides. A check never reads the
+policy: the engine resolves each code's severity and thresholds from
+`context.org.policy` over the defaults in the check table and passes the
+thresholds in.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from .checks import REGISTRY, SEVERITY_RANK, Check, Hit
+from .i18n import gettext, render
+from .message import Message
+from .request import parse_request
+from .sent_index import SentIndex
+from .suggestions import context_suggestions, recipients_report
+
+CONTRACT_VERSION = "1"
+
+
+def analyze(request: dict, *, sent_index: SentIndex | None = None) -> dict[str, Any]:
+    """Analyse a draft (an analysis request, see the contract) and return the report.
+
+    `sent_index` gives access to the organisation's stored fingerprints for
+    org-wide template reuse; without it only `context.history` is used.
+    Raises InvalidRequest (a ValueError) for a request that breaks the contract.
+    """
+    started = time.perf_counter()
+    draft, ctx = parse_request(request)
+    m = Message(draft, ctx, sent_index)
+    findings: list[dict[str, Any]] = []
+    if m.external:          # internal mail is the organisation's own business
+        for check in REGISTRY.values():
+            rule = ctx.policy.get(check.code, {})
+            severity = rule.get("severity") or check.severity
+            if severity == "off":
+                continue
+            params = {k: type(v)(rule[k]) if k in rule else v for k, v in check.params.items()}
+            for hit in check.func(m, params):
+                findings.append(_finding(check, hit, severity, ctx.locale))
+    findings.sort(key=lambda f: -SEVERITY_RANK[f["severity"]])
+    worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
+    return {
+        "contract": CONTRACT_VERSION,
+        "verdict": "block" if worst >= 3 else "review" if worst == 2 else "ok",
+        "findings": findings,
+        "recipients": recipients_report(m),
+        "context_suggestions": context_suggestions(m),
+        "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
+    }
+
+
+def _finding(check: Check, hit: Hit, severity: str, locale: str) -> dict[str, Any]:
+    if hit.severity and SEVERITY_RANK[hit.severity] < SEVERITY_RANK[severity]:
+        severity = hit.severity
+    return {
+        "code": check.code,
+        "severity": severity,
+        "title": gettext(check.title, locale),
+        "message": render(hit.message, hit.params, locale),
+        "suggestion": render(hit.suggestion, hit.params, locale) if hit.suggestion else "",
+        "evidence": hit.evidence,
+        "recipients": hit.recipients,
+    }
+
+
+def explain(code: str, locale: str = "en") -> dict[str, str]:
+    """What a code detects, why it matters and what to do instead, in `locale`.
+
+    Raises KeyError for an unknown code.
+    """
+    from .request import normalize_locale
+    check = REGISTRY[code]
+    loc = normalize_locale(locale)
+    return {"code": code, "severity": check.severity,
+            **{k: gettext(getattr(check, k), loc) for k in ("title", "what", "why", "instead")}}

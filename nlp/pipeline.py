@@ -1,0 +1,91 @@
+"""The spaCy pipeline: a blank tokenizer plus a SpanRuler loaded from `patterns/`.
+
+No trained model is needed (nor downloaded). If `SENDWISE_SPACY_MODEL` names an
+installed pipeline, it is used as the base instead, so its tokenizer and
+components can improve matching; the rules stay the same.
+
+Patterns are data (`patterns/*.jsonl`): each row has a `label`, an `id`
+(the family a phrase belongs to, which is what checks count) and either a
+`pattern` (a phrase string or a list of token dicts) or a `regex` for scripts
+the tokenizer does not split, such as Chinese. Spans may overlap: one phrase
+can be both spam-like and promotional.
+"""
+from __future__ import annotations
+
+import functools
+import json
+import os
+import re
+from dataclasses import dataclass
+from importlib import resources
+
+import spacy
+from spacy.language import Language
+
+SPANS_KEY = "sendwise"
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    label: str
+    id: str
+    start: int      # character offsets into the analysed text
+    end: int
+    text: str
+
+
+class PatternError(ValueError):
+    """A pattern file is malformed; raised at start-up, never at analysis time."""
+
+
+def _load_rows(*files: str) -> list[dict]:
+    rows = []
+    for name in files:
+        text = resources.files("nlp.patterns").joinpath(name).read_text(encoding="utf-8")
+        for n, line in enumerate(text.splitlines(), 1):
+            if not line.strip():
+                continue
+            try:
+                row = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise PatternError(f"{name}:{n}: not JSON ({e.msg})") from None
+            if not isinstance(row, dict) or "label" not in row or "id" not in row \
+                    or ("pattern" in row) == ("regex" in row):
+                raise PatternError(f"{name}:{n}: needs label, id and exactly one of pattern/regex")
+            rows.append(row)
+    return rows
+
+
+class Matcher:
+    """Finds every pattern span of some pattern files in a text. Built once per process."""
+
+    def __init__(self, *files: str) -> None:
+        model = os.environ.get("SENDWISE_SPACY_MODEL")
+        self.nlp: Language = spacy.load(model, exclude=["ner"]) if model else spacy.blank("en")
+        ruler = self.nlp.add_pipe("span_ruler", config={
+            "spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "validate": True,
+            "spans_filter": None, "annotate_ents": False, "overwrite": True})
+        rows = _load_rows(*files)
+        ruler.add_patterns([{"label": r["label"], "id": r["id"], "pattern": r["pattern"]}
+                            for r in rows if "pattern" in r])
+        self._regexes = [(r["label"], r["id"], re.compile(r["regex"])) for r in rows if "regex" in r]
+        self._pipes = [name for name, _ in self.nlp.pipeline]
+
+    def __call__(self, text: str) -> list[Match]:
+        doc = self.nlp(text)
+        out = [Match(s.label_, s.id_, s.start_char, s.end_char, s.text) for s in doc.spans[SPANS_KEY]]
+        for label, id_, rx in self._regexes:
+            out.extend(Match(label, id_, m.start(), m.end(), m.group(0)) for m in rx.finditer(text))
+        return out
+
+
+@functools.cache
+def matcher() -> Matcher:
+    """Phrases: spam, promotion, transactions, opt-out, ad labels, references to the reader's business."""
+    return Matcher("phrases.jsonl")
+
+
+@functools.cache
+def address_matcher() -> Matcher:
+    """Postal-address shapes; run on signatures only, where the sender's address belongs."""
+    return Matcher("address.jsonl")

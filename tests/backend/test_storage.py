@@ -1,0 +1,99 @@
+"""Schema, migrations, types and the demo seed."""
+from __future__ import annotations
+
+from collections import Counter
+from datetime import datetime, timedelta, timezone
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.runtime.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from backend import demo
+from backend.storage import Database, queries
+from backend.storage.migrate import current_revision, upgrade
+from backend.storage.models import Base, Contact, Organisation, SentMessage, User
+
+
+def test_migrations_build_exactly_the_models(database):
+    upgrade(database)  # second run is a no-op
+    assert current_revision(database) is not None
+    with database.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn, opts={"compare_type": True}), Base.metadata)
+    assert diff == []
+
+
+def test_migrations_run_on_an_empty_database(tmp_path):
+    database = Database(f"sqlite:///{tmp_path / 'nested' / 'fresh.db'}")
+    try:
+        upgrade(database)
+        tables = set(inspect(database.engine).get_table_names())
+    finally:
+        database.dispose()
+    assert {"organisations", "users", "contacts", "interactions", "sent_messages", "audit_events"} <= tables
+
+
+def test_sent_messages_never_store_text(database):
+    columns = {c["name"] for c in inspect(database.engine).get_columns("sent_messages")}
+    assert columns == {"id", "org_id", "sender", "recipients", "sent_at", "message_id", "fingerprint"}
+
+
+def test_timestamps_come_back_timezone_aware(database, demo_org):
+    beijing = timezone(timedelta(hours=8))
+    with database.session() as session:
+        org = session.get(Organisation, demo_org)
+        queries.record_sent(session, org, sender="a@b.cn", recipients=["c@d.de"],
+                            sent_at=datetime(2026, 11, 27, 9, 0, tzinfo=beijing), fingerprint=b"\x01" * 64)
+    with database.session() as session:
+        sent_at = session.scalar(select(SentMessage.sent_at))
+    assert sent_at == datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
+    assert sent_at.tzinfo is not None
+
+
+def test_naive_timestamps_are_refused(database, demo_org):
+    with pytest.raises(Exception, match="naive datetime"):
+        with database.session() as session:
+            org = session.get(Organisation, demo_org)
+            queries.record_sent(session, org, sender="a@b.cn", recipients=["c@d.de"],
+                                sent_at=datetime(2026, 11, 27, 9, 0), fingerprint=b"\x01" * 64)
+
+
+def test_deleting_an_organisation_cascades(database, demo_org):
+    with database.session() as session:
+        org = session.get(Organisation, demo_org)
+        queries.upsert_contact(session, org, "x@y.de", interactions=[
+            dict(date=datetime(2026, 1, 1).date(), direction="in", subject="Hi", summary=None)])
+    with database.session() as session:
+        session.delete(session.get(Organisation, demo_org))
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(Contact)) == 0
+
+
+def test_demo_seed_is_idempotent_and_realistic(database):
+    now = datetime.now(timezone.utc)
+    for _ in range(2):
+        with database.session() as session:
+            demo.seed(session, now=now)
+
+    with database.session() as session:
+        org = queries.org_by_slug(session, "demo")
+        assert org.name == "Ningbo Brightway Lighting Co., Ltd."
+        assert org.domains == ["brightway-lighting.cn"] and "Ningbo" in org.postal_address
+        contacts = session.scalars(select(Contact).where(Contact.org_id == org.id)).all()
+        users = session.scalars(select(User).where(User.org_id == org.id)).all()
+        sent = queries.sent_since(session, org, now - timedelta(days=14))
+
+        assert session.scalar(select(func.count()).select_from(Organisation)) == 1
+        assert len(users) == 3
+        assert 7 <= len(contacts) <= 10
+        assert {"DE", "NL", "FR", "GB", "US", "CA", "IT"} <= {c.country for c in contacts}
+        assert [c.email for c in contacts if c.unsubscribed] == ["m.rossi@rossi-illuminazione.it"]
+        assert all(c.consent_status for c in contacts)
+
+        # The cold template: same fingerprint to >= 5 external prospects by 2 colleagues.
+        by_fp = Counter(s.fingerprint for s in sent)
+        template_fp, count = by_fp.most_common(1)[0]
+        reused = [s for s in sent if s.fingerprint == template_fp]
+        assert count >= 5 and len({r for s in reused for r in s.recipients}) >= 5
+        assert len({s.sender for s in reused}) == 2
+        assert not any(r.endswith("@brightway-lighting.cn") for s in reused for r in s.recipients)
