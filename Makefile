@@ -1,5 +1,8 @@
 # make run   - install into .venv (first time / when pyproject.toml changes) and serve the demo on :8000
-# make test  - install with test extras and run the whole suite
+# make test  - install with test extras and run the whole suite (PostgreSQL tests skip unless
+#              SENDWISE_TEST_POSTGRES_URL is set)
+# make test-pg - the same with a throwaway PostgreSQL server (scripts/pg-test-env; needs Debian's
+#              `postgresql` package or PG_BIN), so every test runs on SQLite and PostgreSQL
 # make bench - engine benchmark (quick)
 # make clean - remove the venv, caches and build output (keeps instance/, your database)
 
@@ -10,7 +13,7 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SENDWISE_DEMO ?= 1
 
-.PHONY: run test bench clean
+.PHONY: run test test-pg bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +32,9 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed-test
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+test-pg: $(VENV)/.installed-test
+	scripts/pg-test-env $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/analyze.py --quick

@@ -53,6 +53,21 @@ def analyze(request: dict[str, Any], *, session: Session | None = None, org: Org
 
         request, sent_index = assemble(session, org, request)
     try:
-        return nlp.analyze(request, sent_index=sent_index)
+        report = nlp.analyze(request, sent_index=sent_index)
     except nlp.InvalidRequest as exc:
         raise BadRequest(str(exc), getattr(exc, "code", "invalid_request")) from None
+    if org is not None:
+        _add_crm_status(report, session, org)
+    return report
+
+
+def _add_crm_status(report: dict, session: Session, org: Organisation) -> None:
+    """The report's `crm` key: whether the stored CRM context is usable
+    (backend/connectors/status.py). Absent when no CRM is configured.
+    Contacts always come from the store, so a CRM that is down only makes
+    this say "unavailable"; it never fails the analysis."""
+    from backend.connectors.status import crm_status
+
+    status = crm_status(session, org)
+    if status is not None:
+        report["crm"] = status

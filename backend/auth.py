@@ -1,21 +1,27 @@
-"""Who is calling: the one function that maps a request to an organisation.
+"""Who is calling: the one place that maps a request to an organisation.
 
-Today there is one way in, demo mode: with `SENDWISE_DEMO=1`, a request from
-this machine (loopback, not relayed by a proxy) without credentials acts as
-the demo organisation. Everything else needs credentials; the
-`Authorization: Bearer <token>` branch is where API keys and Microsoft/Google
-identity tokens will be verified.
+Ways in:
+- `Authorization: Bearer sw_…`: an API key (backend/storage/apikeys.py),
+  looked up by its hash; unknown or revoked keys get a 401 with the reason.
+- Demo mode: with `SENDWISE_DEMO=1`, a request from this machine (loopback,
+  not relayed by a proxy) without credentials acts as the demo organisation.
+- Microsoft/Google identity tokens (JWTs) are recognised and refused for now;
+  their verifiers go into `_BEARER_VERIFIERS` next to the API key one.
+
+Views call `current_caller()`, which resolves the caller once per request.
 """
 from __future__ import annotations
 
 import ipaddress
+from collections.abc import Callable
 from dataclasses import dataclass
 
-from flask import Request
+from flask import Request, current_app, g, request
 from sqlalchemy.orm import Session
 
+from backend import db
 from backend.errors import ApiError
-from backend.storage import queries
+from backend.storage import apikeys, queries
 from backend.storage.models import Organisation
 
 DEMO_ORG_SLUG = "demo"
@@ -27,7 +33,16 @@ _PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 class Caller:
     org: Organisation
     actor: str  # who to name in audit events
-    method: str  # "demo" | "bearer"
+    method: str  # "demo" | "api_key" (later "microsoft" | "google")
+    api_key_id: int | None = None
+
+
+def current_caller() -> Caller:
+    """The caller of the current request, resolved on first use and kept
+    on `g`, so every view and helper of one request sees the same one."""
+    if "sendwise_caller" not in g:
+        g.sendwise_caller = resolve_caller(request, db.session(), demo_mode=current_app.config["DEMO_MODE"])
+    return g.sendwise_caller
 
 
 def resolve_caller(request: Request, session: Session, *, demo_mode: bool) -> Caller:
@@ -67,6 +82,33 @@ def is_local(request: Request) -> bool:
 
 
 def _caller_from_token(token: str, session: Session) -> Caller:
-    # API keys (hashed, per organisation) and Microsoft/Google ID tokens
-    # will be verified here and mapped to their organisation and user.
-    raise ApiError(401, "unauthorized", "bearer tokens are not accepted yet: no API keys or identity providers are configured")
+    for matches, verify in _BEARER_VERIFIERS:
+        if matches(token):
+            return verify(token, session)
+    raise ApiError(401, "unauthorized", "unrecognised bearer token: expected an API key (sw_…)")
+
+
+def _caller_from_api_key(token: str, session: Session) -> Caller:
+    try:
+        found = apikeys.verify(session, token)
+    except apikeys.KeyRejected as exc:
+        raise ApiError(401, "unauthorized", str(exc)) from None
+    if apikeys.touch(session, found.key):
+        session.commit()  # nothing else is pending this early in a request
+    return Caller(org=found.org, actor=f"apikey:{found.key.prefix}", method="api_key", api_key_id=found.key.id)
+
+
+def _looks_like_jwt(token: str) -> bool:
+    return token.count(".") == 2 and token.startswith("eyJ")
+
+
+def _refuse_identity_token(token: str, session: Session) -> Caller:
+    # Microsoft (msal/JWKS) and Google ID token verification lands here.
+    raise ApiError(401, "unauthorized", "identity tokens (Microsoft/Google) are not accepted yet; use an API key")
+
+
+# (does this token look like mine?, verify it) — first match wins.
+_BEARER_VERIFIERS: list[tuple[Callable[[str], bool], Callable[[str, Session], Caller]]] = [
+    (apikeys.looks_like_key, _caller_from_api_key),
+    (_looks_like_jwt, _refuse_identity_token),
+]

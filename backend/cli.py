@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from backend.connectors.cli import crm
 from backend.errors import BadRequest
 
 if TYPE_CHECKING:
@@ -147,6 +148,8 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
     click.echo(f"  database: {_safe_url(config['DATABASE_URL'])}")
     if not analysis.engine_loaded():
         click.secho("  warning: analysis engine not loaded; /analyze answers 503", fg="yellow")
+    else:
+        analysis.engine().warm_up()     # the first draft must not wait for the pipelines to load
     click.echo(f"  health:   {base}/api/v1/health")
     click.echo("  analyze:  curl -s -H 'Content-Type: application/json' "
                f"--data @examples/cold-pitch.json {base}/api/v1/analyze")
@@ -154,6 +157,252 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
     waitress.serve(app, host=host, port=port, threads=4, ident="sendwise", clear_untrusted_proxy_headers=False)
+
+
+# --- organisations, API keys, contacts -----------------------------------
+
+_SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
+
+
+@cli.group()
+def org() -> None:
+    """Organisations (tenants): each has its own contacts, policy, keys and sent history."""
+
+
+@org.command("create")
+@click.argument("slug")
+@click.option("--domain", "domains", multiple=True, required=True, metavar="DOMAIN",
+              help="A mail domain of the organisation (repeat for several); recipients there are internal.")
+@click.option("--postal-address", help="Postal address for commercial mail (CAN-SPAM).")
+@click.option("--name", help="Display name (default: SLUG).")
+@click.option("--locale", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True,
+              help="Default language of findings.")
+def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, name: str | None, locale: str) -> None:
+    """Create organisation SLUG (migrates the database first)."""
+    from backend.storage import queries
+    from backend.storage.contacts import audit
+    from backend.storage.migrate import upgrade
+
+    slug = slug.strip().lower()
+    if not _SLUG.match(slug):
+        raise BadRequest(f"invalid slug {slug!r}: use lower-case letters, digits and '-' (at most 64)")
+    clean_domains = []
+    for domain in domains:
+        domain = domain.strip().lower().lstrip("@")
+        if not _DOMAIN.match(domain):
+            raise BadRequest(f"invalid domain {domain!r}: give a mail domain such as acme-export.cn")
+        if domain not in clean_domains:
+            clean_domains.append(domain)
+    with _open_database() as database:
+        upgrade(database)
+        with database.session() as session:
+            if queries.org_by_slug(session, slug) is not None:
+                raise BadRequest(f"organisation {slug!r} already exists")
+            created = queries.upsert_org(session, slug, name=(name or slug).strip(), domains=clean_domains,
+                                         postal_address=(postal_address or "").strip() or None,
+                                         default_locale=locale, policy={})
+            audit(session, created, _cli_actor(), "org.create", {"domains": clean_domains, "locale": locale})
+    click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); "
+               f"next: sendwise apikey create --org {slug}")
+
+
+@cli.group()
+def apikey() -> None:
+    """API keys for `Authorization: Bearer <key>` (stored hashed, shown once)."""
+
+
+@apikey.command("create")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+@click.option("--label", help="What the key is for (shown in `apikey list`).")
+def apikey_create(org_slug: str, label: str | None) -> None:
+    """Create a key and print it on stdout, alone: KEY=$(sendwise apikey create --org acme)."""
+    from backend.storage import apikeys
+    from backend.storage.contacts import audit
+
+    with _open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        row, key = apikeys.create(session, organisation, label=label)
+        audit(session, organisation, _cli_actor(), "apikey.create", {"prefix": row.prefix, "label": label})
+    click.echo(key)
+    click.echo(f"API key {row.prefix}… for '{organisation.slug}': it is shown only this once.", err=True)
+
+
+@apikey.command("list")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+def apikey_list(org_slug: str) -> None:
+    """List the organisation's keys: prefix, created, last used, revoked, label."""
+    from backend.storage import apikeys
+
+    def when(value) -> str:
+        return value.strftime("%Y-%m-%d %H:%M") if value else "-"
+
+    with _open_database() as database, database.session() as session:
+        keys = apikeys.for_org(session, _org(session, org_slug, database))
+        for key in keys:
+            click.echo(f"{key.prefix}…  created {when(key.created_at)}  last used {when(key.last_used_at)}  "
+                       f"{'revoked ' + when(key.revoked_at) if key.revoked_at else 'active'}  {key.label or ''}".rstrip())
+
+
+@apikey.command("revoke")
+@click.argument("prefix")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+def apikey_revoke(prefix: str, org_slug: str) -> None:
+    """Revoke the key starting with PREFIX (as `apikey list` shows it, or the whole key)."""
+    from backend.storage import apikeys
+    from backend.storage.contacts import audit
+
+    prefix = prefix.strip().rstrip("…")
+    if len(prefix) < apikeys.PREFIX_LENGTH:
+        raise BadRequest(f"give the key's prefix as `sendwise apikey list` shows it ({apikeys.PREFIX_LENGTH} characters)")
+    with _open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        revoked = apikeys.revoke(session, organisation, prefix)
+        if not revoked:
+            raise BadRequest(f"no active key {prefix}… in '{organisation.slug}'")
+        for key in revoked:
+            audit(session, organisation, _cli_actor(), "apikey.revoke", {"prefix": key.prefix})
+    click.echo(f"revoked {', '.join(k.prefix + '…' for k in revoked)}")
+
+
+@cli.group()
+def contacts() -> None:
+    """The organisation's CRM contacts: import, export, erase."""
+
+
+@contacts.command("import")
+@click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+def contacts_import(path: str, org_slug: str) -> None:
+    """Import contacts from a CSV or XLSX file (English or Chinese headers),
+    creating new ones and updating existing ones by email.
+
+    Each rejected row is reported on stderr with its line and reason; the
+    valid rows are saved all the same. Empty cells keep stored values, and
+    an import never re-subscribes an unsubscribed contact."""
+    from pathlib import Path
+
+    from backend import contacts_file
+    from backend.storage.contacts import audit, bulk_upsert, merge_duplicates
+
+    with _open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        table = contacts_file.read_table(path)
+        columns = contacts_file.map_columns(table.headers)
+        name = Path(path).name
+        if columns.ignored:
+            click.echo(f"{name}: ignored columns: {', '.join(columns.ignored)}", err=True)
+
+        # A progress bar only where someone watches, and only when it is long.
+        show_progress = sys.stderr.isatty() and len(table.records) > PROGRESS_MIN_ROWS
+        rows, rejected = [], 0
+        with _progress(show_progress, len(table.records), f"checking {name}") as bar:
+            for line, result in contacts_file.records_with_rows(table, columns):
+                bar.update(1)
+                if isinstance(result, contacts_file.RowRejected):
+                    rejected += 1
+                    click.echo(f"{name}:{line}: rejected: {result}", err=True)
+                else:
+                    rows.append(result)
+        unique, repeats = merge_duplicates(rows)
+        with _progress(show_progress, len(unique), f"saving {name}") as bar:
+            counts = bulk_upsert(session, organisation, unique, progress=bar.update)
+        summary = {"file": name, "format": table.description, "imported": counts.created,
+                   "updated": counts.updated + repeats, "rejected": rejected}
+        audit(session, organisation, _cli_actor(), "contacts.import", summary)
+    click.echo(f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
+               f"rejected {rejected}")
+
+
+@contacts.command("export")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
+              help="csv: the import's columns (round-trips); json: {\"contacts\": [...]} in the contract's shape, with interactions.")
+def contacts_export(org_slug: str, fmt: str) -> None:
+    """Write every contact of the organisation to stdout (GDPR access, backups, round trips)."""
+    import csv
+    import io
+
+    from backend import contacts_file
+    from backend.storage.contacts import iter_contacts
+    from backend.storage.context import contact_to_contract
+
+    # UTF-8 whatever the terminal's encoding: the file is for other programs.
+    out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
+    try:
+        with _open_database() as database, database.session() as session:
+            organisation = _org(session, org_slug, database)
+            if fmt == "csv":
+                writer = csv.writer(out, lineterminator="\n")
+                writer.writerow(contacts_file.EXPORT_COLUMNS)
+                for contact in iter_contacts(session, organisation):
+                    writer.writerow(contacts_file.export_cells(contact))
+            else:
+                out.write('{"contacts": [')
+                for i, contact in enumerate(iter_contacts(session, organisation, with_interactions=True)):
+                    out.write(("," if i else "") + "\n  " + json.dumps(contact_to_contract(contact), ensure_ascii=False))
+                out.write("\n]}\n")
+    finally:
+        out.flush()
+        out.detach()  # leave sys.stdout's buffer open
+
+
+@contacts.command("erase")
+@click.argument("email")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+def contacts_erase(email: str, org_slug: str) -> None:
+    """GDPR erasure of EMAIL in the organisation: the contact, its
+    interactions and every stored sent message naming it; audited."""
+    from backend.storage.contacts import erase
+
+    address = email.strip().lower()
+    if "@" not in address:
+        raise BadRequest(f"{email!r} is not an email address")
+    with _open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        erased = erase(session, organisation, address, _cli_actor())
+    click.echo(f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
+               f"{_count(erased.interactions, 'interaction')}, {_count(erased.sent_messages, 'sent message')}")
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"
+
+
+PROGRESS_MIN_ROWS = 5000
+
+
+@contextmanager
+def _progress(show: bool, length: int, label: str):
+    """click's progress bar on stderr, or a stand-in that draws nothing."""
+    if not show:
+        yield _NoProgress()
+        return
+    with click.progressbar(length=length, label=label, file=sys.stderr) as bar:
+        yield bar
+
+
+class _NoProgress:
+    def update(self, n: int) -> None:
+        pass
+
+
+def _org(session, slug: str, database):
+    from backend.storage import queries
+
+    found = queries.org_by_slug(session, slug.strip().lower())
+    if found is None:
+        raise BadRequest(f"no organisation {slug!r} in {_safe_url(database.url)} (create it with `sendwise org create`)")
+    return found
+
+
+def _cli_actor() -> str:
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"
+    except Exception:  # noqa: BLE001 - no user name in some containers
+        return "cli"
 
 
 # --- helpers -------------------------------------------------------------
@@ -240,6 +489,9 @@ def _safe_url(url: str) -> str:
     from sqlalchemy import make_url
 
     return make_url(url).render_as_string(hide_password=True)
+
+
+cli.add_command(crm)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -5,9 +5,10 @@ few days of sent history, so every part of sendwise shows something real.
 (interactions replaced), and the sent history is rebuilt relative to now.
 
 Sent history is stored as fingerprints only. The texts below exist in this
-source file to compute them; they never reach the database. Each body is
-fingerprinted the way the engine does for `mass.template_reuse`: greeting and
-signature cut off with `nlp.text.segment`, then `nlp.fingerprint.fingerprint`.
+source file to compute them; they never reach the database. Each one is
+recorded the way `POST /api/v1/sent` records a message
+(`backend.storage.sent`): fingerprinted as the engine does for
+`mass.template_reuse` (greeting and signature cut off), with its band rows.
 """
 from __future__ import annotations
 
@@ -16,7 +17,7 @@ from datetime import date, datetime, timedelta, timezone
 from sqlalchemy.orm import Session
 
 from backend.auth import DEMO_ORG_SLUG
-from backend.storage import queries
+from backend.storage import queries, sent
 from backend.storage.models import Organisation
 
 ORG = {
@@ -136,13 +137,7 @@ def _contacts(today: date) -> list[dict]:
 
 def seed(session: Session, now: datetime | None = None) -> Organisation:
     """Create or refresh the demo organisation (slug `demo`). Requires the
-    engine's `nlp.fingerprint` for the sent history."""
-    from nlp.fingerprint import fingerprint
-    from nlp.text import segment
-
-    def fingerprint_body(greeting: str, text: str, sender: str) -> bytes:
-        return fingerprint(segment(body(greeting, text, sender), sender_names=(SENDERS[sender],)).content)
-
+    engine (`nlp`) to fingerprint the sent history."""
     now = now or datetime.now(timezone.utc)
     org = queries.upsert_org(session, DEMO_ORG_SLUG, **ORG)
     for email, role in USERS:
@@ -150,17 +145,21 @@ def seed(session: Session, now: datetime | None = None) -> Organisation:
     for contact in _contacts(now.date()):
         queries.upsert_contact(session, org, **contact)
 
-    domain = ORG["domains"][0]
-    sent = [
-        dict(sender=f"{who}@{domain}", recipients=[to], sent_at=now - timedelta(days=days),
-             fingerprint=fingerprint_body(greeting, COLD_TEMPLATE, who))
-        for to, greeting, who, days in COLD_SENDS
+    history = [(to, greeting, COLD_TEMPLATE, who, timedelta(days=days)) for to, greeting, who, days in COLD_SENDS]
+    history += [
+        ("anna.schmidt@mueller-leuchten.de", "Dear Anna,", OTHER_SENT[0], "tom.li", timedelta(days=3, hours=2)),
+        ("james.carter@carter-electrical.co.uk", "Dear James,", OTHER_SENT[1], "lucy.wang", timedelta(days=9)),
     ]
-    sent += [
-        dict(sender=f"tom.li@{domain}", recipients=["anna.schmidt@mueller-leuchten.de"],
-             sent_at=now - timedelta(days=3, hours=2), fingerprint=fingerprint_body("Dear Anna,", OTHER_SENT[0], "tom.li")),
-        dict(sender=f"lucy.wang@{domain}", recipients=["james.carter@carter-electrical.co.uk"],
-             sent_at=now - timedelta(days=9), fingerprint=fingerprint_body("Dear James,", OTHER_SENT[1], "lucy.wang")),
-    ]
-    queries.replace_sent_messages(session, org, sent)
+    rows = []
+    for to, greeting, text, who, ago in history:
+        message = sent.fingerprint_draft(_draft(to, greeting, text, who))
+        rows.append(dict(sender=message.sender, recipients=message.recipients, sent_at=now - ago,
+                         fingerprint=message.fingerprint, indexed=message.indexable))
+    sent.replace_all(session, org, rows)
     return org
+
+
+def _draft(to: str, greeting: str, text: str, sender: str) -> dict:
+    """A sent message as a contract draft (what the add-ins would post)."""
+    return {"from": {"name": SENDERS[sender], "email": f"{sender}@{ORG['domains'][0]}"},
+            "to": [{"email": to}], "body": {"text": body(greeting, text, sender)}}

@@ -52,7 +52,11 @@ def machine() -> str:
         cpu = platform.processor() or cpu
     import rapidfuzz
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+    try:
+        load = "load average %.1f %.1f %.1f" % os.getloadavg()  # other work on the box skews timings
+    except OSError:
+        load = "load average unknown"
+    return (f"{cpu}, {os.cpu_count()} cores, {load}, Python {platform.python_version()}, "
             f"numpy {np.__version__}, rapidfuzz {rapidfuzz.__version__}")
 
 

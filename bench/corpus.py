@@ -284,13 +284,11 @@ def make_email(rng: random.Random, *, greeting: bool = True, min_words: int = 80
     while sum(len(s.split()) for s in sentences) < target:
         # Templates are drawn without replacement first: a mail rarely repeats itself.
         tpl = unused.pop() if unused else rng.choice(pool)
-        if rng.random() < 0.15:
-            s = _fill(tpl, rng, fixed)
+        personal = rng.random() < 0.15
+        s = _fill(tpl, rng, fixed)
+        if personal:
             s = f"{first}, " + s[0].lower() + s[1:]
-        else:
-            s = _fill(tpl, rng, fixed)
         sentences.insert(rng.randint(1, max(1, len(sentences) - 1)), s)
-    words: list[str] = []
     paragraphs = []
     para: list[str] = []
     for s in sentences:

@@ -8,7 +8,7 @@ The engine is pure: no Flask, no database, no network. Storage-backed context
 caller.
 """
 from .checks import CODES
-from .engine import analyze, explain
+from .engine import analyze, company_mentions, explain, warm_up
 from .errors import InvalidRequest
 
-__all__ = ["CODES", "InvalidRequest", "analyze", "explain"]
+__all__ = ["CODES", "InvalidRequest", "analyze", "company_mentions", "explain", "warm_up"]

@@ -13,6 +13,7 @@ from typing import Any
 from .checks import REGISTRY, SEVERITY_RANK, Check, Hit
 from .i18n import gettext, render
 from .message import Message
+from .names import company_keys_in
 from .request import parse_request
 from .sent_index import SentIndex
 from .suggestions import context_suggestions, recipients_report
@@ -64,6 +65,26 @@ def _finding(check: Check, hit: Hit, severity: str, locale: str) -> dict[str, An
         "evidence": hit.evidence,
         "recipients": hit.recipients,
     }
+
+
+def company_mentions(request: dict) -> list[str]:
+    """Keys (see `names.company_core`) of every company the draft could be naming.
+
+    Storage uses them to fetch the known contacts whose company is mentioned, so
+    that `personalization.company_mismatch` sees them without loading every contact.
+    Raises InvalidRequest like `analyze`.
+    """
+    draft, ctx = parse_request(request)
+    m = Message(draft, ctx)
+    s = m.segments
+    return sorted(company_keys_in(draft.subject) | company_keys_in(s.visible[s.content_start:s.content_end]))
+
+
+def warm_up() -> None:
+    """Build the pipelines and load the catalogs now, so the first real draft is not slowed by it."""
+    analyze({"draft": {"from": {"email": "a@example.com"}, "to": [{"email": "b@example.org"}],
+                       "subject": "x", "body": {"text": "Dear B,\n\nx\n\nBest regards,\nA"}},
+             "context": {"locale": "zh-CN"}})
 
 
 def explain(code: str, locale: str = "en") -> dict[str, str]:

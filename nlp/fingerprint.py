@@ -18,9 +18,9 @@ Scheme: 4-bit MinHash of word bigrams, LSH on 32 bands of 16 bits
    ``zlib.crc32`` -- stable across processes, machines and Python versions,
    unlike ``hash()`` -- and a bigram is the 64-bit pair of its two CRCs,
    scrambled by the splitmix64 finalizer.
-3. MinHash with ``K = 128`` multiplicative hash functions (odd 32-bit
-   multipliers derived from BLAKE2b of fixed labels, so they never change with
-   a numpy upgrade).  Of each minimum only 4 bits are kept ("b-bit MinHash"):
+3. MinHash with ``K = 128`` hash functions ``a_j * x + b_j mod 2**32`` over
+   the top 32 bits of the bigram hashes (constants derived from BLAKE2b of
+   fixed labels, so they never change with a numpy upgrade).  Of each minimum only 4 bits are kept ("b-bit MinHash"):
    two texts agree on a slot with probability ``J + (1 - J)/16`` where ``J`` is
    the Jaccard similarity of their bigram sets.  128 x 4 bits = 64 bytes.
 4. ``similarity`` counts agreeing slots, inverts the collision term to get the
@@ -93,9 +93,28 @@ Storage and SQL
   ``NearDuplicateIndex.query`` does).  The 14-day window is a filter on the
   message row, not part of the key.
 
-Limits: texts under ~20 words carry too few bigrams for a meaningful estimate
-(the caller should not test them for template reuse); a text without any word
-gets the all-zero fingerprint.
+  On the benchmark corpus (one sales team's mail, heavy on stock phrases) ~4 %
+  of stored messages become candidates of a lookup, so keep the band rows
+  limited to the window (a ``sent_at`` column in the band table, or delete
+  rows older than the window) rather than scanning a year of history.
+
+Measured (``bench/analyze.py``, 2-core AMD EPYC): ``fingerprint`` ~60 us
+for 300 words; at 100k stored, lookup ~1 ms vs 2.4 s for a rapidfuzz scan,
+recall 0.995 of the scan's ratio >= 85 pairs, precision 0.6-0.77 (lower as
+the store grows, see Limits).
+
+Limits
+------
+* Sets of bigrams are blind to sentence order, ``fuzz.ratio`` is not: mails
+  assembled from the same stock sentences in a different order (ratio
+  0.5-0.8) can share half their bigrams and be reported.  On the benchmark
+  corpus these, and near misses at ratio 0.8-0.85, are the false positives;
+  their number grows with the store (precision ~0.77 at 1k, ~0.6 at 100k).
+  Storing one position bit per slot to catch reordering was tried and lost
+  more on true near-duplicates than it gained.
+* Texts under ~20 words carry too few bigrams for a meaningful estimate (the
+  caller should not test them for template reuse); a text without any word
+  gets the all-zero fingerprint.
 """
 
 from __future__ import annotations
@@ -245,16 +264,10 @@ _CALIBRATION: tuple[tuple[float, float], ...] = (
 _NIBBLE_LOW_BITS = int("1" * (FINGERPRINT_BYTES * 2), 16)  # 0x1111...1
 
 
-def _sim_table() -> np.ndarray:
-    matches = np.arange(_K + 1, dtype=np.float64)
-    jac = np.clip((matches / _K - _COLLISION) / (1.0 - _COLLISION), 0.0, 1.0)
-    xs, ys = zip(*_CALIBRATION)
-    return np.interp(jac, xs, ys)
-
-
+# Both estimates depend only on the number of agreeing slots (0..128), so they
+# are lookups; the first inverts the 1/16 chance agreement of b-bit MinHash.
 _JACCARD_BY_MATCHES = np.clip((np.arange(_K + 1) / _K - _COLLISION) / (1.0 - _COLLISION), 0.0, 1.0)
-# similarity depends only on the number of agreeing slots (0..128), so it is a lookup.
-_SIM_BY_MATCHES = _sim_table()
+_SIM_BY_MATCHES = np.interp(_JACCARD_BY_MATCHES, *zip(*_CALIBRATION))
 
 
 def _min_matches(threshold: float) -> int:
@@ -327,11 +340,16 @@ def band_keys(fp: bytes) -> list[int]:
 def _nibble_mismatches(words: np.ndarray, q: np.ndarray) -> np.ndarray:
     """Per row, the number of differing nibbles between ``words`` (n, 8) and ``q`` (8,)."""
     x = words ^ q
-    x |= x >> 1
-    x |= x >> 2
+    y = x >> 1
+    x |= y
+    np.right_shift(x, 2, out=y)
+    x |= y
     x &= 0x1111111111111111
     if hasattr(np, "bitwise_count"):  # numpy >= 2.0
-        return np.bitwise_count(x).sum(axis=1, dtype=np.int64)
+        counts = np.ascontiguousarray(np.bitwise_count(x))  # (n, 8) uint8, each <= 16
+        # Sum the 8 per-word counts (<= 128, fits a byte) with one multiply
+        # instead of a slow reduction over a short axis.
+        return ((counts.view(np.uint64)[:, 0] * 0x0101010101010101) >> 56).astype(np.int64)
     # Each nibble holds 0 or 1: add nibble pairs into bytes, then bytes via a multiply.
     x = (x & 0x0F0F0F0F0F0F0F0F) + ((x >> 4) & 0x0F0F0F0F0F0F0F0F)
     return ((x * 0x0101010101010101) >> 56).astype(np.int64).sum(axis=1)
@@ -426,14 +444,20 @@ class NearDuplicateIndex:
             parts.append(np.flatnonzero((tail == qbands).any(axis=1)).astype(np.int32) + self._n_sorted)
         if not parts:
             return np.zeros(0, dtype=np.int32)
-        return np.unique(np.concatenate(parts))
+        # A row matching several bands appears several times; a mark array
+        # de-duplicates in O(n) and is several times faster than np.unique's sort.
+        mark = np.zeros(self._n, dtype=np.bool_)
+        for part in parts:
+            mark[part] = True
+        return np.flatnonzero(mark)
 
     def query(self, fp: bytes, threshold: float = DEFAULT_THRESHOLD) -> list[tuple[int, float]]:
         """Keys whose estimated similarity to ``fp`` is >= ``threshold``, best first.
 
-        Candidates come from the LSH bands, which are tuned for thresholds
-        around 0.85 and above; for much lower thresholds pairs below
-        ~0.75 are increasingly missed.
+        Candidates come from the LSH bands, tuned for thresholds of 0.85 and
+        above.  Below that, pairs near the threshold are increasingly missed:
+        one right at similarity 0.8 shares a band ~75 % of the time, at 0.75
+        ~50 %.
         """
         _check(fp)
         min_m = _min_matches(threshold)

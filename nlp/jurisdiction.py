@@ -94,7 +94,12 @@ def _country_names() -> dict[str, str]:
                         "great britain": "GB", "britain": "GB", "usa": "US", "us": "US", "u.s.": "US",
                         "u.s.a.": "US", "america": "US", "united states of america": "US", "holland": "NL",
                         "the netherlands": "NL", "deutschland": "DE", "prc": "CN", "mainland china": "CN",
-                        "英国": "GB", "美国": "US", "德国": "DE", "法国": "FR", "荷兰": "NL", "加拿大": "CA"}.items():
+                        "英国": "GB", "美国": "US", "德国": "DE", "法国": "FR", "荷兰": "NL", "加拿大": "CA",
+                        "czech republic": "CZ", "korea": "KR", "south korea": "KR", "korea, republic of": "KR",
+                        "republic of korea": "KR", "hong kong": "HK", "香港": "HK", "taiwan": "TW", "台湾": "TW",
+                        "russia": "RU", "russian federation": "RU", "vietnam": "VN", "viet nam": "VN",
+                        "turkey": "TR", "türkiye": "TR", "uae": "AE", "emirates": "AE", "macau": "MO",
+                        "澳门": "MO", "ivory coast": "CI", "slovak republic": "SK"}.items():
         names[alias] = code
     return names
 

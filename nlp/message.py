@@ -18,7 +18,7 @@ from .names import (GENERIC_ADDRESSEES, GROUP_WORDS, MASS_MARKERS, ascii_fold, c
 from .pipeline import Match, matcher
 from .request import Address, Contact, Context, Draft
 from .sent_index import SentIndex
-from .text import LEGAL_FORM, TITLES, Html, Segments, reduce_html, segment
+from .text import LEGAL_FORM, TITLES, URL_OR_EMAIL, Html, Segments, blank, reduce_html, segment
 
 INDIVIDUAL, BUSINESS = "individual", "business"
 _PREPOSITIONS = frozenset("from of at in for aus bei für with".split())
@@ -217,8 +217,8 @@ class Message:
         if any(re.search(r"catalog|catalogue|price.?list|brochure|lookbook|collection|presentation|profile",
                          a.name, re.IGNORECASE) for a in self.draft.attachments):
             score += 1
-        if self.first_contact and self.families("PRICE"):
-            score += 1          # prices sent to a stranger are an offer, not a quote they asked for
+        if self.families("PRICE") and not self.in_thread and "answer" not in self.families("TRANSACTIONAL"):
+            score += 1          # prices nobody asked for are an offer, not a quotation
         return score
 
     @cached_property
@@ -299,8 +299,10 @@ class Message:
                 continue
             else:
                 names.append(w)
-        if names:
-            return GreetingInfo("names", tuple(tokens(" ".join(names))), text, g.start, g.end)
+        person = tuple(tokens(" ".join(names)))
+        if person:
+            return GreetingInfo("names", person, text, g.start, g.end)
+        generic |= bool(names)      # only forms of address: "Geachte heer/mevrouw", "Monsieur/Madame"
         if mass:
             return GreetingInfo("mass", (), text, g.start, g.end)
         if group:
@@ -326,22 +328,27 @@ class Message:
 
     @cached_property
     def sender_identified(self) -> bool:
-        """The message says which company sends it."""
-        text = self.segments.visible
+        """The message says which company sends it (a web or mail address alone does not)."""
+        text = blank(self.segments.visible, URL_OR_EMAIL)
         own = {company_core(r.company) for r in self.recipients if r.company}
         for m in re.finditer(r"(?:[A-Z0-9][\w&'.-]*[ \t]+){1,7}" + LEGAL_FORM.pattern, text):
             if company_core(m.group(0)) not in own:
                 return True
         if self.ctx.org_name and ascii_fold(self.ctx.org_name) in ascii_fold(text):
             return True
-        # The whole name in the sender's domain ("Trailpeak Outdoor here" from trailpeak-outdoor.cn);
-        # a single word of it may be an ordinary word ("furniture").
-        low = ascii_fold(text)
-        for domain in self.org_domains:
-            words = [w for w in re.split(r"[-_]", domain.split(".")[0]) if w]
-            if words and len("".join(words)) >= 4 and re.search(
-                    r"\b" + r"[\s._-]*".join(re.escape(w) for w in words) + r"\b", low):
-                return True
+        # The whole name in the sender's domain, however it is spaced ("Trailpeak Outdoor" for
+        # trailpeak-outdoor.cn, "Deniz Havlu" for denizhavlu.com.tr); one word of it alone may be
+        # an ordinary word ("furniture").
+        labels = {re.sub(r"[-_]", "", d.split(".")[0]) for d in self.org_domains}
+        labels = {label for label in labels if len(label) >= 4}
+        if labels:
+            words = re.findall(r"[a-z0-9]+", ascii_fold(text))
+            for i in range(len(words)):
+                joined = ""
+                for w in words[i:i + 3]:
+                    joined += w
+                    if joined in labels:
+                        return True
         return False
 
     @cached_property

@@ -156,6 +156,26 @@ def company_core(company: str) -> str:
     return " ".join(c.split())
 
 
+def company_pattern(core: str) -> re.Pattern:
+    """Finds a company core in folded text, however its words are joined ("Hart & Home", "Hart-Home")."""
+    return re.compile(r"\b" + r"[\s\-&.,'+]+(?:and\s+|und\s+|et\s+)?".join(re.escape(w) for w in core.split()) + r"\b")
+
+
+_CAPITALISED_RUN = re.compile(r"(?:[A-ZÀ-ÖØ-Þ0-9][\w'’&.-]*[ \t]*){1,6}")
+
+
+def company_keys_in(text: str) -> set[str]:
+    """Every `company_core` a run of capitalised words in `text` could be, for looking
+    up known companies by key instead of searching the text for each of them."""
+    keys: set[str] = set()
+    for run in _CAPITALISED_RUN.finditer(text):
+        words = company_core(run.group(0)).split()
+        for i in range(len(words)):
+            for j in range(i + 1, min(len(words), i + 5) + 1):
+                keys.add(" ".join(words[i:j]))
+    return keys
+
+
 def domain_label(domain: str) -> str:
     """The name part of a registrable domain: "mueller-gmbh.de" -> "mueller gmbh"."""
     label = domain.split(".")[0]

@@ -19,10 +19,10 @@ import re
 from dataclasses import dataclass
 from importlib import resources
 
-import spacy
-from spacy.language import Language
+from .text import blank
 
 SPANS_KEY = "sendwise"
+_LONG_RUN = re.compile(r"\S{100,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,8 +60,10 @@ class Matcher:
     """Finds every pattern span of some pattern files in a text. Built once per process."""
 
     def __init__(self, *files: str) -> None:
+        import spacy    # here, not at import time: commands that never analyse should not pay for it
+
         model = os.environ.get("SENDWISE_SPACY_MODEL")
-        self.nlp: Language = spacy.load(model, exclude=["ner"]) if model else spacy.blank("en")
+        self.nlp = spacy.load(model, exclude=["ner"]) if model else spacy.blank("en")
         ruler = self.nlp.add_pipe("span_ruler", config={
             "spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "validate": True,
             "spans_filter": None, "annotate_ents": False, "overwrite": True})
@@ -72,7 +74,10 @@ class Matcher:
         self._pipes = [name for name, _ in self.nlp.pipeline]
 
     def __call__(self, text: str) -> list[Match]:
-        doc = self.nlp(text)
+        # No phrase lives inside a 100-character run without spaces (long URLs,
+        # pasted junk), and the tokenizer's prefix/suffix splitting is quadratic
+        # on such runs; blanking them keeps offsets and bounds the cost.
+        doc = self.nlp(blank(text, _LONG_RUN))
         out = [Match(s.label_, s.id_, s.start_char, s.end_char, s.text) for s in doc.spans[SPANS_KEY]]
         for label, id_, rx in self._regexes:
             out.extend(Match(label, id_, m.start(), m.end(), m.group(0)) for m in rx.finditer(text))

@@ -33,3 +33,9 @@ class SentIndex(Protocol):
         `threshold`, most similar first. Never raises for an unknown or empty
         history: returns []."""
         ...
+
+    def count_sent(self, sender: str, since: datetime) -> int:
+        """How many messages `sender` (a lower-case address) sent at or after
+        `since` (timezone-aware) to at least one recipient outside the
+        organisation. 0 for an unknown sender or an empty history."""
+        ...

@@ -10,9 +10,9 @@ import re
 from datetime import date
 from typing import Any
 
-from .i18n import N_, render
+from .i18n import N_, Text, render
 from .message import Message, Recipient
-from .request import Interaction
+from .request import Contact, Interaction
 
 
 def recipients_report(m: Message) -> list[dict[str, Any]]:
@@ -21,10 +21,15 @@ def recipients_report(m: Message) -> list[dict[str, Any]]:
         c = r.contact
         crm = None
         if c:
+            last = _last(c.interactions)
             crm = {"name": c.name or None, "company": c.company or None, "role": c.role or None,
                    "industry": c.industry or None, "stage": c.stage or None,
                    "consent": c.consent_status or None, "unsubscribed": c.unsubscribed,
-                   "last_interaction": r.last_interaction or None}
+                   "last_interaction": r.last_interaction or None,
+                   "last_exchange": {"date": last.date.isoformat() if last.date else None,
+                                     "direction": last.direction or None, "subject": last.subject or None,
+                                     "summary": last.summary or None} if last else None,
+                   "open_item": _open_item(c)}
         out.append({"email": r.email, "field": r.field, "external": True,
                     "jurisdiction": r.country or "unknown", "kind": r.kind,
                     "relationship": r.relationship, "crm": crm})
@@ -41,27 +46,8 @@ def _field_of(m: Message, email: str) -> str:
     return "to"
 
 
-_STAGE_LINES = {
-    "sample": (N_("{name} has samples from you: ask for their feedback."),
-               "How did the samples work out for you? I would be glad to hear your team's feedback."),
-    "negotiation": (N_("{name} is negotiating an order: ask what they still need to decide."),
-                    "Is there anything else you need from us to finalise the order?"),
-    "customer": (N_("{name} is a customer: thank them and refer to what they bought."),
-                 "Thank you again for your order and your trust in our products."),
-    "repeat": (N_("{name} buys from you regularly: build on their previous orders."),
-               "Thank you for another year of working together."),
-}
-_ROLE_HINTS = {
-    "technical": N_("As a technical contact, {name} will want specifications and test data."),
-    "engineering": N_("As a technical contact, {name} will want specifications and test data."),
-    "purchasing": N_("As a buyer, {name} will want price, MOQ and lead time."),
-    "procurement": N_("As a buyer, {name} will want price, MOQ and lead time."),
-    "owner": N_("As the owner, {name} will want the business case: margin, sell-through, reliability."),
-    "management": N_("As a manager, {name} will want the business case: margin, sell-through, reliability."),
-}
-
-
 def context_suggestions(m: Message) -> list[dict[str, Any]]:
+    """Per external recipient the CRM knows: the last exchange to build on, and one next step."""
     out: list[dict[str, Any]] = []
     loc = m.ctx.locale
     for r in m.recipients:
@@ -76,12 +62,122 @@ def context_suggestions(m: Message) -> list[dict[str, Any]]:
                                        {"name": name, "date": _day(last.date, loc), "subject": last.subject,
                                         "summary": last.summary}, loc).strip(),
                         "insert": _opening(last)})
-        if c.stage in _STAGE_LINES:
-            text, insert = _STAGE_LINES[c.stage]
-            hint = _ROLE_HINTS.get(c.role.lower())
-            full = render(text, {"name": name}, loc) + (" " + render(hint, {"name": name}, loc) if hint else "")
-            out.append({"kind": "stage", "recipient": r.email, "text": full, "insert": insert})
+        step = _next_step(r, name)
+        if step:
+            text, insert = step
+            out.append({"kind": "next_step", "recipient": r.email, "text": render(text.msgid, text.params, loc),
+                        "insert": insert})
     return out
+
+
+# -- the next step, by purchase stage and the reader's role -----------------------
+
+def role_group(role: str) -> str:
+    """What a role cares about: "technical", "purchasing", "owner" or ""."""
+    r = role.lower()
+    if re.search(r"tech|engineer|r&d|r and d|quality|qc|qa\b|product (?:manager|develop)|design|lab", r):
+        return "technical"
+    if re.search(r"purchas|procure|buy|sourcing|einkauf|achat|acquist|compra|inkoop|采购", r):
+        return "purchasing"
+    if re.search(r"owner|ceo|founder|managing|general manager|director|president|geschäftsführ|inhaber|"
+                 r"gérant|titolare|老板|总经理", r):
+        return "owner"
+    return ""
+
+
+_ROLE_NEEDS = {
+    "technical": N_("As a technical contact, {name} will want specifications, test reports and certificates."),
+    "purchasing": N_("As a buyer, {name} will want price, MOQ and lead time."),
+    "owner": N_("As the owner, {name} will want the business case: margin, sell-through, reliability."),
+}
+
+# (stage, role group) -> (advice for the writer, line for the email); "" matches any role.
+_STEPS: dict[tuple[str, str], tuple[str, str]] = {
+    ("sample", "technical"): (
+        N_("{name} has your samples: ask how they performed in their tests."),
+        "How did the samples perform in your tests? I can send the full test report and specifications if useful."),
+    ("sample", "purchasing"): (
+        N_("{name} has your samples: ask for feedback and offer price and lead time for a first order."),
+        "How did the samples work out? Once they are approved, I can confirm price and lead time for a first order."),
+    ("sample", ""): (
+        N_("{name} has your samples: ask for their feedback."),
+        "How did the samples work out for you? I would be glad to hear your team's feedback."),
+    ("negotiation", "purchasing"): (
+        N_("{name} is negotiating an order: give the final price, MOQ and lead time in one place."),
+        "To make your decision easier, here are the final price, MOQ and lead time in one place:"),
+    ("negotiation", "owner"): (
+        N_("{name} is deciding on an order: show the business case, not only the price."),
+        "Here is how the numbers work out for your range: landed cost, suggested retail price and margin:"),
+    ("negotiation", ""): (
+        N_("{name} is negotiating an order: ask what they still need to decide."),
+        "Is there anything else you need from us to finalise the order?"),
+    ("customer", "technical"): (
+        N_("{name} is a customer: share technical improvements relevant to what they bought."),
+        "Since you are using our products, you may find this technical update useful:"),
+    ("customer", ""): (
+        N_("{name} is a customer: refer to what they bought and how it is going."),
+        "How are the products from your last order doing with your customers?"),
+    ("repeat", "purchasing"): (
+        N_("{name} reorders regularly: help plan the next order (stock, lead time, prices)."),
+        "To help you plan your next order, here are our current lead times and stock:"),
+    ("repeat", ""): (
+        N_("{name} buys from you regularly: build on their previous orders."),
+        "Thank you for another year of working together."),
+    ("prospect", "technical"): (
+        N_("{name} is a prospect with a technical role: lead with specifications and proof."),
+        "I attach the datasheet and test report, so you can check the specifications directly."),
+    ("prospect", "purchasing"): (
+        N_("{name} is a prospect in purchasing: lead with price, MOQ and lead time."),
+        "For a first order, our price, MOQ and lead time would be:"),
+    ("prospect", "owner"): (
+        N_("{name} is a prospect who runs the business: lead with what it means for their business."),
+        "Shops like yours use our products to add a higher-margin line without holding much stock."),
+}
+
+
+def _next_step(r: Recipient, name: str) -> tuple[Text, str] | None:
+    c = r.contact
+    if c is None:
+        return None
+    open_item = _open_item(c)
+    if open_item:
+        kind, when = open_item["kind"], _day(_parse(open_item["date"]), "en")
+        if kind == "quote":
+            return (Text(N_("You sent {name} a quotation on {date} with no answer since: follow it up."),
+                         {"name": name, "date": when}),
+                    f"Did you have a chance to look at the quotation I sent on {when}?")
+        return (Text(N_("You sent {name} samples on {date} with no answer since: ask for feedback."),
+                     {"name": name, "date": when}),
+                f"Have the samples I sent on {when} arrived safely? I would be glad to hear your feedback.")
+    group = role_group(c.role)
+    step = _STEPS.get((c.stage, group)) or _STEPS.get((c.stage, ""))
+    if step is None:
+        need = _ROLE_NEEDS.get(group)
+        return (Text(need, {"name": name}), "") if need else None
+    text, insert = step
+    need = _ROLE_NEEDS.get(group)
+    params = {"name": name}
+    if need and step is _STEPS.get((c.stage, "")):
+        return Text(N_("{step} {need}"), {"step": Text(text, params), "need": Text(need, params)}), insert
+    return Text(text, params), insert
+
+
+def _open_item(c: Contact) -> dict[str, str] | None:
+    """A quotation or samples we sent that the contact has not answered since."""
+    dated = sorted((i for i in c.interactions if i.date), key=lambda i: i.date)
+    for i in reversed(dated):
+        if i.direction != "out":
+            return None         # they wrote after our last offer
+        words = f"{i.subject} {i.summary}".lower()
+        if re.search(r"quot|offer|angebot|devis|preventivo|报价", words):
+            return {"kind": "quote", "date": i.date.isoformat(), "subject": i.subject}
+        if re.search(r"sample|muster|échantillon|campion|样品", words):
+            return {"kind": "sample", "date": i.date.isoformat(), "subject": i.subject}
+    return None
+
+
+def _parse(iso: str) -> date:
+    return date.fromisoformat(iso)
 
 
 def _last(interactions: tuple[Interaction, ...]) -> Interaction | None:
@@ -92,7 +188,7 @@ def _last(interactions: tuple[Interaction, ...]) -> Interaction | None:
 def _day(d: date | None, locale: str) -> str:
     if d is None:
         return "?"
-    return f"{d.month}月{d.day}日" if locale == "zh-CN" else f"{d.day} {d:%b}"
+    return f"{d.month}月{d.day}日" if locale == "zh-CN" else f"{d.day} {d:%B}"
 
 
 def _opening(i: Interaction) -> str:
@@ -101,6 +197,8 @@ def _opening(i: Interaction) -> str:
     summary = i.summary.strip().rstrip(".")
     about = f"about “{i.subject}”" if i.subject else ""
     if i.direction == "out":
+        if not summary:
+            return ""       # a bare logged activity (e.g. from a CRM sync) is nothing to quote to the reader
         return " ".join(filter(None, ["Following up on my email", when, about])) + ","
     m = re.match(r"(?i)(?:asked|enquired|inquired)\s+(?:for|about)\s+(.+)", summary) \
         or re.match(r"(?i)requested\s+(.+)", summary)

@@ -300,10 +300,20 @@ def _blank(s: str) -> str:
     return re.sub(r"[^\n]", " ", s)
 
 
+# Web and mail addresses, which hold names and symbols that are not text.
+URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[^\s@]{1,64}@\S+")
+
+
+def blank(text: str, rx: re.Pattern) -> str:
+    """`text` with every match of `rx` replaced by spaces (offsets stay valid)."""
+    return rx.sub(lambda mo: " " * len(mo.group(0)), text)
+
+
 LEGAL_FORM = re.compile(
     r"(?<![\w])(?:Co\.?,?\s*Ltd\.?|Company\s+Limited|Co\.?,?\s+Limited|Ltd\.?|Limited|L\.?L\.?C\.?|Inc\.?|"
     r"Incorporated|Corp\.?|Corporation|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|S\.?A\.?S\.?|SARL|S\.A\.R\.L\.|"
     r"S\.?r\.?l\.?|S\.?p\.?A\.?|B\.V\.?|BV|N\.V\.?|NV|Oy|Oyj|AB|A/S|ApS|AS|ASA|Sp\.\s*z\s*o\.\s*o\.|s\.r\.o\.|"
-    r"a\.s\.|Kft\.?|PLC|plc|LLP|Pty\.?\s+Ltd\.?|S\.L\.|S\.A\.|Lda\.?|"
+    r"a\.s\.|Kft\.?|Zrt\.?|d\.o\.o\.|PLC|plc|LLP|Pty\.?\s+Ltd\.?|Pte\.?\s+Ltd\.?|Sdn\.?\s+Bhd\.?|S\.L\.|S\.A\.|"
+    r"Lda\.?|A\.Ş\.|Ltd\.?\s*Şti\.?|JSC|K\.K\.|"
     r"有限公司|股份有限公司|有限责任公司)(?![\w])"
 )

@@ -1,13 +1,17 @@
-"""Shared fixtures: a migrated SQLite database per test, apps built by the
-factory, and a real HTTP server (werkzeug, 127.0.0.1, free port)."""
+"""Shared fixtures: a migrated database per test (SQLite, and PostgreSQL when
+SENDWISE_TEST_POSTGRES_URL names a server: see scripts/pg-test-env), apps
+built by the factory, and a real HTTP server (werkzeug, 127.0.0.1, free port)."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import threading
 import urllib.error
 import urllib.request
+import uuid
 from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -15,6 +19,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import create_engine, make_url, text
+from sqlalchemy.pool import NullPool
 from werkzeug.serving import make_server
 
 from backend import create_app
@@ -24,6 +30,9 @@ from backend.storage.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ORG_DOMAIN = "brightway-lighting.cn"
+# A PostgreSQL URL (any database on the server; the role needs CREATEDB).
+POSTGRES_ENV = "SENDWISE_TEST_POSTGRES_URL"
+POSTGRES_SKIP = f"{POSTGRES_ENV} is not set, so PostgreSQL is not tested (run `make test-pg`)"
 
 
 @pytest.fixture(scope="session")
@@ -36,11 +45,105 @@ def migrated_db_file(tmp_path_factory) -> Path:
     return path
 
 
-@pytest.fixture
-def database_url(migrated_db_file, tmp_path) -> str:
-    path = tmp_path / "sendwise.db"
-    shutil.copy(migrated_db_file, path)
-    return f"sqlite:///{path}"
+@pytest.fixture(scope="session")
+def postgres_template() -> Iterator[PostgresTemplate]:
+    """A migrated PostgreSQL database that each test clones (CREATE DATABASE
+    ... TEMPLATE), on the server named by SENDWISE_TEST_POSTGRES_URL."""
+    admin_url = os.environ.get(POSTGRES_ENV)
+    if not admin_url:
+        pytest.skip(POSTGRES_SKIP)
+    template = PostgresTemplate(admin_url)
+    try:
+        yield template
+    finally:
+        template.close()
+
+
+def pytest_report_header(config) -> str:
+    url = os.environ.get(POSTGRES_ENV)
+    if not url:
+        return f"databases: SQLite only ({POSTGRES_SKIP})"
+    return f"databases: SQLite and PostgreSQL ({make_url(url).render_as_string(hide_password=True)})"
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Report every "PostgreSQL not configured" skip at one place, so the
+    # summary shows one line with a count instead of one line per test.
+    outcome = yield
+    report = outcome.get_result()
+    if report.skipped and isinstance(report.longrepr, tuple) and POSTGRES_SKIP in str(report.longrepr[2]):
+        report.longrepr = ("tests/conftest.py", 0, report.longrepr[2])
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request, migrated_db_file, tmp_path) -> Iterator[str]:
+    """A freshly migrated, empty database for this test, on SQLite and on
+    PostgreSQL (skipped only when SENDWISE_TEST_POSTGRES_URL is unset)."""
+    if request.param == "sqlite":
+        path = tmp_path / "sendwise.db"
+        shutil.copy(migrated_db_file, path)
+        yield f"sqlite:///{path}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = template.clone()
+    try:
+        yield template.url_for(name)
+    finally:
+        template.drop(name)
+
+
+class PostgresTemplate:
+    """Databases for tests on one PostgreSQL server: one migrated template,
+    cloned per test and dropped afterwards (WITH (FORCE) ends connections a
+    test left open, e.g. a server thread's pool).
+
+    A clone takes about a quarter of a second, so the next one is made in a
+    background thread while the current test runs."""
+
+    def __init__(self, admin_url: str):
+        self.admin_url = make_url(admin_url)
+        self.admin = create_engine(self.admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
+        self.prefix = f"sw_test_{os.getpid()}_{uuid.uuid4().hex[:6]}"
+        self.template = f"{self.prefix}_template"
+        self.count = 0
+        self._execute(f'CREATE DATABASE "{self.template}"')
+        database = Database(self.url_for(self.template))
+        try:
+            upgrade(database)
+        finally:
+            database.dispose()
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="pg-clone")
+        self._next: Future[str] = self._worker.submit(self._create)
+
+    def url_for(self, name: str) -> str:
+        return self.admin_url.set(database=name).render_as_string(hide_password=False)
+
+    def clone(self) -> str:
+        name = self._next.result()
+        self._next = self._worker.submit(self._create)
+        return name
+
+    def _create(self) -> str:
+        self.count += 1  # only the worker thread counts
+        name = f"{self.prefix}_{self.count}"
+        self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def drop(self, name: str) -> None:
+        self._execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+    def close(self) -> None:
+        try:
+            self.drop(self._next.result())
+            self._worker.shutdown()
+            self.drop(self.template)
+        finally:
+            self.admin.dispose()
+
+    def _execute(self, sql: str) -> None:
+        with self.admin.connect() as conn:
+            conn.execute(text(sql))
 
 
 @pytest.fixture
@@ -159,3 +262,63 @@ def draft_to(email: str, name: str = "Marco Rossi") -> dict[str, Any]:
         "body": {"text": f"Dear {first},\n\nour new track lights are ready; may I send you the price list?\n\n"
                          "Best regards,\nTom Li\nBrightway Lighting", "html": None},
     }
+
+
+# --- organisations, keys and the CLI on the test database ----------------
+
+@dataclass
+class Tenant:
+    """An organisation with an API key, for tests that call the API as it."""
+
+    id: int
+    slug: str
+    domain: str
+    key: str
+
+    @property
+    def auth(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.key}"}
+
+    def draft_to(self, email: str, name: str = "Marco Rossi", body: str | None = None) -> dict[str, Any]:
+        """A short pitch from this organisation's salesperson to `email`."""
+        first = name.split()[0]
+        text = body or "our new track lights are ready; may I send you the price list?"
+        return {
+            "from": {"name": "Tom Li", "email": f"tom.li@{self.domain}"},
+            "to": [{"name": name, "email": email}],
+            "subject": "Track lights for your spring catalogue",
+            "body": {"text": f"Dear {first},\n\n{text}\n\nBest regards,\nTom Li", "html": None},
+        }
+
+
+@pytest.fixture
+def make_tenant(database) -> Any:
+    """`make_tenant("acme")`: an organisation (domain acme.example.cn) and a
+    fresh API key for it, written straight to the test database."""
+    from backend.storage import apikeys
+
+    def make(slug: str, **fields: Any) -> Tenant:
+        domain = f"{slug}.example.cn"
+        with database.session() as session:
+            org = queries.upsert_org(session, slug, **{"name": slug.title(), "domains": [domain],
+                                                       "default_locale": "en", "policy": {}, **fields})
+            _, key = apikeys.create(session, org)
+            return Tenant(org.id, slug, domain, key)
+
+    return make
+
+
+@pytest.fixture
+def sendwise_cli(database_url) -> Any:
+    """`sendwise_cli("contacts", "export", "--org", "acme")`: the real
+    command in a subprocess, on this test's database."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
+
+    def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "backend.cli", *args], input=stdin, capture_output=True,
+                              cwd=PROJECT_ROOT, env=env, timeout=120)
+
+    return run

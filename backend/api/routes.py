@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 from backend import analysis, db, version
 from backend.adapters.json_request import parse_request
 from backend.api import bp
-from backend.auth import resolve_caller
+from backend.auth import current_caller
 from backend.errors import ApiError
 
 
@@ -20,7 +20,7 @@ def analyze():
     401: unauthorized. 503: engine_unavailable, demo_not_seeded. 500: internal_error.
     """
     body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
-    caller = resolve_caller(request, db.session(), demo_mode=current_app.config["DEMO_MODE"])
+    caller = current_caller()
     if request.mimetype != "application/json":
         raise ApiError(400, "unsupported_content_type",
                        f"Content-Type must be application/json, not {request.mimetype or 'missing'}")

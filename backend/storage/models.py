@@ -20,6 +20,7 @@ from sqlalchemy import (
     Index,
     Integer,
     LargeBinary,
+    PrimaryKeyConstraint,
     String,
     Text,
     TypeDecorator,
@@ -122,25 +123,44 @@ class Interaction(Base):
     direction: Mapped[str] = mapped_column(String(3))  # in | out
     subject: Mapped[str | None] = mapped_column(String(300))
     summary: Mapped[str | None] = mapped_column(Text)
+    # Who wrote it: NULL for people (seed, import, API); a CRM's name
+    # ("hubspot") when a sync wrote it and replaces it at the next sync.
+    source: Mapped[str | None] = mapped_column(String(32))
 
     contact: Mapped[Contact] = relationship(back_populates="interactions")
 
 
 class SentMessage(Base):
+    """A message the organisation sent: who, to whom, when, and the 64-byte
+    `nlp.fingerprint` of its content. Never the subject or the text.
+
+    Written and read only through backend/storage/sent.py, which also keeps
+    its `SentBand` rows (the LSH index) and `SentRecipient` rows in step.
+    """
+
     __tablename__ = "sent_messages"
     # Several NULL message_ids are allowed by both SQLite and PostgreSQL.
     __table_args__ = (
         UniqueConstraint("org_id", "message_id"),
         Index("ix_sent_messages_org_sent_at", "org_id", "sent_at"),
+        # count_sent (send bursts) and erasure of a sender's messages.
+        Index("ix_sent_messages_org_sender_sent_at", "org_id", "sender", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
     sender: Mapped[str] = mapped_column(String(320))
-    recipients: Mapped[list[str]] = mapped_column()
     sent_at: Mapped[datetime] = mapped_column()
     message_id: Mapped[str | None] = mapped_column(String(998))
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary(64))
+
+    recipients: Mapped[list[SentRecipient]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True, order_by="SentRecipient.address"
+    )
+
+    @property
+    def addresses(self) -> list[str]:
+        return [r.address for r in self.recipients]
 
 
 class AuditEvent(Base):
@@ -152,3 +172,101 @@ class AuditEvent(Base):
     actor: Mapped[str] = mapped_column(String(320))
     action: Mapped[str] = mapped_column(String(64))
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class ApiKey(Base):
+    """A credential for scripts and servers: `Authorization: Bearer <key>`.
+
+    Only the sha256 of the key is stored (the key is shown once, when it is
+    created); `prefix` is its first characters, to tell keys apart in
+    listings and audit events.
+    """
+
+    __tablename__ = "api_keys"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    prefix: Mapped[str] = mapped_column(String(16))
+    key_hash: Mapped[str] = mapped_column(String(64), unique=True, index=True)
+    label: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class SentRecipient(Base):
+    """One address (lower-case, To/Cc/Bcc alike) a sent message went to.
+
+    Plain addresses, not hashes: the engine needs them to count distinct
+    other recipients and to leave out the draft's own and internal ones,
+    and the contacts table keeps the same addresses in the clear anyway.
+    The index on `address` makes GDPR erasure a lookup, not a scan.
+    """
+
+    __tablename__ = "sent_recipients"
+    __table_args__ = (
+        Index("ix_sent_recipients_address", "address"),
+        {"sqlite_with_rowid": False},
+    )
+
+    sent_id: Mapped[int] = mapped_column(
+        BigId, ForeignKey("sent_messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    address: Mapped[str] = mapped_column(String(320), primary_key=True)
+
+
+class SentBand(Base):
+    """The LSH band index over sent fingerprints: one row per band (32 per
+    indexed message, `nlp.fingerprint.band_keys`; the key encodes band
+    number and scheme version).
+
+    The primary key is the lookup path: `org_id = ? AND band_key IN (32
+    keys) AND sent_minute >= ?` is a range scan of it that also applies the
+    time window, and carries `sent_id` (an index-only scan on PostgreSQL; on
+    SQLite the table *is* that b-tree, WITHOUT ROWID). `sent_minute` is
+    `sent_at` in whole minutes since the Unix epoch (4 bytes instead of a
+    timestamp); the exact window is re-checked on the message row.
+
+    No foreign key on `sent_id`, deliberately: it would need a second index
+    over ~32 rows per message just so deletes of sent_messages can find
+    their bands. sent.py deletes a message's bands by their full primary
+    key (recomputed from its fingerprint) instead, and lookups join on
+    sent_messages, so a stray band row can never surface.
+    """
+
+    __tablename__ = "sent_bands"
+    __table_args__ = (
+        PrimaryKeyConstraint("org_id", "band_key", "sent_minute", "sent_id", name="pk_sent_bands"),
+        {"sqlite_with_rowid": False},
+    )
+
+    # Column order = row layout on PostgreSQL: 8-byte values first, no padding.
+    band_key: Mapped[int] = mapped_column(BigInteger)
+    sent_id: Mapped[int] = mapped_column(BigInteger)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    sent_minute: Mapped[int] = mapped_column(Integer)
+
+
+class CrmSync(Base):
+    """One CRM connector of an organisation and how its last sync went.
+
+    The row exists once a sync was attempted, which is what "a connector
+    is configured" means to analysis. `status` is running, ok or failed;
+    `error` is the one-line reason of the last failure (never a
+    credential); `last_success_at` is when a sync last completed, so a
+    failed or interrupted sync still tells how old the stored data is.
+    `stats` holds the last run's counts (fetched, created, updated, ...).
+    """
+
+    __tablename__ = "crm_syncs"
+    __table_args__ = (UniqueConstraint("org_id", "source"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    source: Mapped[str] = mapped_column(String(32))  # hubspot
+    status: Mapped[str] = mapped_column(String(16))  # running | ok | failed
+    started_at: Mapped[datetime] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    last_success_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(500))
+    stats: Mapped[dict[str, Any]] = mapped_column(default=dict)

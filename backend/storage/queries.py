@@ -1,16 +1,17 @@
 """Named queries. Views, the CLI and the seed call these; nobody else
-builds SQL. Every function takes the caller's session and leaves committing
-to the caller."""
+builds SQL (sent mail has its own module, backend/storage/sent.py). Every
+function takes the caller's session and leaves committing to the caller."""
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.storage.models import Contact, Interaction, Organisation, SentMessage, User
+from backend.storage.models import Contact, CrmSync, Interaction, Organisation, User
 
 
 def org_by_slug(session: Session, slug: str) -> Organisation | None:
@@ -78,45 +79,69 @@ def upsert_contact(
     return contact
 
 
-def sent_since(session: Session, org: Organisation, since: datetime) -> list[SentMessage]:
-    """The organisation's sent-message fingerprints at or after `since`."""
-    return list(
-        session.scalars(
-            select(SentMessage)
-            .where(SentMessage.org_id == org.id, SentMessage.sent_at >= since)
-            .order_by(SentMessage.sent_at)
-        )
-    )
+# --- CRM connectors (backend/connectors) ------------------------------------
 
-
-def replace_sent_messages(session: Session, org: Organisation, rows: Iterable[dict[str, Any]]) -> None:
-    """Drop the organisation's sent history and store `rows` ({sender,
-    recipients, sent_at, fingerprint, message_id?}). Used by the demo seed."""
-    session.execute(delete(SentMessage).where(SentMessage.org_id == org.id))
-    session.add_all(SentMessage(org_id=org.id, **row) for row in rows)
-    session.flush()
-
-
-def record_sent(
+def upsert_synced_contact(
     session: Session,
     org: Organisation,
-    *,
-    sender: str,
-    recipients: Sequence[str],
-    sent_at: datetime,
-    fingerprint: bytes,
-    message_id: str | None = None,
-) -> SentMessage:
-    """Remember that a message was sent: who, when and its fingerprint.
-    Never the subject or body."""
-    row = SentMessage(
-        org_id=org.id,
-        sender=sender.lower(),
-        recipients=[r.lower() for r in recipients],
-        sent_at=sent_at,
-        fingerprint=fingerprint,
-        message_id=message_id,
+    email: str,
+    source: str,
+    interactions: Sequence[dict[str, Any]] = (),
+    **fields: Any,
+) -> Contact:
+    """Create or update a contact from the CRM `source`. Unlike
+    `upsert_contact`, only the interactions `source` wrote before are
+    replaced by `interactions`; those entered by people stay."""
+    email = email.lower()
+    contact = session.scalar(
+        select(Contact).where(Contact.org_id == org.id, Contact.email == email)
+        .options(selectinload(Contact.interactions))
     )
-    session.add(row)
+    if contact is None:
+        contact = Contact(org_id=org.id, email=email)
+        session.add(contact)
+    for key, value in fields.items():
+        setattr(contact, key, value)
+    fields_ = ("date", "direction", "subject", "summary")
+    stored = Counter(tuple(getattr(i, k) for k in fields_) for i in contact.interactions if i.source == source)
+    if stored != Counter(tuple(item.get(k) for k in fields_) for item in interactions):  # else leave them be
+        kept = [i for i in contact.interactions if i.source != source]
+        contact.interactions = kept + [Interaction(source=source, **item) for item in interactions]
+    session.flush()
+    return contact
+
+
+def crm_syncs(session: Session, org: Organisation) -> list[CrmSync]:
+    """The organisation's CRM connectors, the most recently started first."""
+    return list(session.scalars(
+        select(CrmSync).where(CrmSync.org_id == org.id).order_by(CrmSync.started_at.desc(), CrmSync.id.desc())
+    ))
+
+
+def start_crm_sync(session: Session, org: Organisation, source: str, at: datetime) -> CrmSync:
+    """Mark a sync from `source` as running (creating the connector's row)."""
+    row = session.scalar(select(CrmSync).where(CrmSync.org_id == org.id, CrmSync.source == source))
+    if row is None:
+        row = CrmSync(org_id=org.id, source=source)
+        session.add(row)
+    row.status, row.started_at, row.finished_at, row.error, row.stats = "running", at, None, None, {}
+    session.flush()
+    return row
+
+
+def finish_crm_sync(
+    session: Session, org: Organisation, source: str, at: datetime, *, error: str | None, stats: dict[str, Any]
+) -> CrmSync:
+    """Record how the running sync from `source` ended: ok without `error`,
+    failed with it (one line, kept to 500 characters)."""
+    row = session.scalar(select(CrmSync).where(CrmSync.org_id == org.id, CrmSync.source == source))
+    if row is None:  # the row was removed meanwhile; the outcome still counts
+        row = CrmSync(org_id=org.id, source=source, started_at=at)
+        session.add(row)
+    row.finished_at, row.stats = at, dict(stats)
+    if error is None:
+        row.status, row.error, row.last_success_at = "ok", None, at
+    else:
+        row.status, row.error = "failed", error[:500]
     session.flush()
     return row

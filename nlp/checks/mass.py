@@ -109,11 +109,14 @@ def send_burst(m: Message, p: dict) -> Iterator[Hit]:
     if m.draft.sender is None:
         return
     window = timedelta(minutes=p["window_minutes"])
-    sent = [h for h in m.history_since(window)
-            if h.sender == m.draft.sender.email and any(not m.is_internal(a) for a in h.to)]
-    if len(sent) >= p["min_messages"]:
+    sender = m.draft.sender.email
+    count = sum(1 for h in m.history_since(window)
+                if h.sender == sender and any(not m.is_internal(a) for a in h.to))
+    if m.sent_index is not None:
+        count += m.sent_index.count_sent(sender, m.ctx.now - window)
+    if count >= p["min_messages"]:
         yield Hit(
             N_("You sent {count} external messages in the last {minutes} minutes."),
             N_("Pause and answer waiting customers first; send campaigns through a marketing tool."),
-            {"count": len(sent), "minutes": p["window_minutes"]},
+            {"count": count, "minutes": p["window_minutes"]},
         )

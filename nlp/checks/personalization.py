@@ -6,7 +6,8 @@ from typing import Iterator
 
 from ..i18n import N_
 from ..message import Message
-from ..names import company_core, fold, same_person_token
+from ..names import company_core, company_pattern, fold, same_person_token
+from ..text import URL_OR_EMAIL, blank
 from .base import Hit, evidence
 
 # Merge-field syntaxes of mail-merge and CRM tools. Square brackets and
@@ -26,8 +27,9 @@ MERGE_FIELD = re.compile(
     r"|\*\|[A-Z0-9_:]{2,40}\|\*"                                # *|FNAME|*
     r"|%%?[A-Za-z_][A-Za-z_]{2,40}%%?(?![\w%])"                # %FIRSTNAME%
     r"|\$\{[A-Za-z_][\w.]{1,40}\}"                             # ${name}
-    rf"|<<\s*(?:{_PLACEHOLDER_WORDS}|[A-Z][A-Z_]+)\s*>>"         # <<Name>>, <<FIRSTNAME>>
-    rf"|«\s*(?:{_PLACEHOLDER_WORDS}|[A-Z][A-Z_]+)\s*»"            # «Name» (Word mail merge)
+    rf"|<<\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*>>"   # <<Name>>, <<FIRSTNAME>>
+    rf"|«\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*»"      # «Name» (Word mail merge)
+    r"|[\[【{(（]\s*[^\]】})）\n]{0,8}(?:客户|公司|姓名|名字|称呼|联系人|名称|名)[^\]】})）\n]{0,8}\s*[\]】})）]"  # [客户公司]
     r"|\[\[[^\[\]\n]{1,40}\]\]"                                 # [[name]]
     rf"|\[\s*(?:insert\s+)?{_PLACEHOLDER_WORDS}\s*\]"           # [Name], [Company Name], [insert name]
     r"|\[\s*(?:insert|add|enter)\b[^\[\]\n]{1,40}\]"           # [insert anything]
@@ -38,7 +40,6 @@ MERGE_FIELD = re.compile(
 )
 # A blank a template left for the name: "Dear XXX," "Dear ___," "Dear [ ],".
 _BLANK_NAME = re.compile(r"\b[Xx]{3,}\b|_{3,}|\*{3,}|\[\s*\]|\(\s*\)|#{3,}|\.{3,}")
-_URL = re.compile(r"(?:https?://|www\.)\S+|\S+@\S+")
 
 
 def merge_field_unfilled(m: Message, p: dict) -> Iterator[Hit]:
@@ -49,10 +50,10 @@ def merge_field_unfilled(m: Message, p: dict) -> Iterator[Hit]:
     Instead: Replace every placeholder with the real name, company or detail before sending, or remove it.
     """
     found = []
-    subject = _URL.sub(lambda mo: " " * len(mo.group(0)), m.draft.subject)
+    subject = blank(m.draft.subject, URL_OR_EMAIL)
     for mo in MERGE_FIELD.finditer(subject):
         found.append(evidence("subject", mo.group(0), mo.start(), mo.end()))
-    visible = _URL.sub(lambda mo: " " * len(mo.group(0)), m.segments.visible)
+    visible = blank(m.segments.visible, URL_OR_EMAIL)
     for mo in MERGE_FIELD.finditer(visible):
         found.append(evidence("body", m.body[mo.start():mo.end()], mo.start(), mo.end()))
     g = m.greeting
@@ -169,8 +170,7 @@ def company_mismatch(m: Message, p: dict) -> Iterator[Hit]:
     for field_name, text, lo, hi in fields:
         folded = fold(text)
         for core, company in others.items():
-            rx = r"\b" + r"[\s\-&.,']+".join(re.escape(w) for w in core.split()) + r"\b"
-            for mo in re.finditer(rx, folded[lo:hi]):
+            for mo in company_pattern(core).finditer(folded[lo:hi]):
                 start, end = lo + mo.start(), lo + mo.end()
                 if _REFERENCE_CUE.search(folded[max(0, start - 40):start]):
                     continue
@@ -195,7 +195,7 @@ def missing(m: Message, p: dict) -> Iterator[Hit]:
     Why: Buyers in Europe and North America receive many offers a day and answer the ones that show the sender knows their business. A message that could go to anyone reads as a mass mail, and spam filters see the same text everywhere.
     Instead: Open with the person's name and one sentence about their company: what they sell, a project, a trade-fair meeting, their last order or question. Use the CRM context shown below.
     """
-    if m.in_thread or not (m.commercial or m.first_contact):
+    if m.in_thread or not m.commercial:
         return
     if m.greeting.kind == "names" and any(
             same_person_token(n, k) for n in m.greeting.names for r in m.recipients for k in r.name_tokens):
@@ -206,7 +206,7 @@ def missing(m: Message, p: dict) -> Iterator[Hit]:
         return      # greeted by a name we cannot check: give the benefit of the doubt
     for r in m.recipients:
         core = company_core(r.company)
-        if core and len(core) >= 3 and re.search(r"\b" + re.escape(core) + r"\b", text):
+        if core and len(core) >= 3 and company_pattern(core).search(text):
             return
         if r.contact and r.contact.industry and len(r.contact.industry) > 3 \
                 and fold(r.contact.industry) in text:

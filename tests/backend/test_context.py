@@ -8,7 +8,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from backend.errors import BadRequest
-from backend.storage import queries
+from backend.storage import queries, sent
 from backend.storage.context import assemble, recipient_emails
 from nlp.sent_index import SentRecord
 
@@ -124,11 +124,11 @@ def test_sent_index_finds_similar_messages_in_the_window_only(org_session):
                 "certified CE and RoHS, with a five year warranty and private label packaging from 500 pieces.")
     other = "Your order 2611 leaves Ningbo on Friday; the bill of lading follows once the vessel departs."
     for i, days in enumerate((1, 2, 3)):
-        queries.record_sent(session, org, sender="Tom.Li@brightway-lighting.cn", recipients=[f"p{i}@x{i}.de"],
+        sent.record(session, org, sender="Tom.Li@brightway-lighting.cn", recipients=[f"p{i}@x{i}.de"],
                             sent_at=now - timedelta(days=days), fingerprint=fingerprint(template))
-    queries.record_sent(session, org, sender="tom.li@brightway-lighting.cn", recipients=["old@x.de"],
+    sent.record(session, org, sender="tom.li@brightway-lighting.cn", recipients=["old@x.de"],
                         sent_at=now - timedelta(days=30), fingerprint=fingerprint(template))
-    queries.record_sent(session, org, sender="tom.li@brightway-lighting.cn", recipients=["c@cust.fr"],
+    sent.record(session, org, sender="tom.li@brightway-lighting.cn", recipients=["c@cust.fr"],
                         sent_at=now - timedelta(days=1), fingerprint=fingerprint(other))
 
     _, index = assemble(session, org, request_to(ANNA))

@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from backend import demo
-from backend.storage import Database, queries
+from backend.storage import Database, queries, sent
 from backend.storage.migrate import current_revision, upgrade
 from backend.storage.models import Base, Contact, Organisation, SentMessage, User
 
@@ -35,14 +35,14 @@ def test_migrations_run_on_an_empty_database(tmp_path):
 
 def test_sent_messages_never_store_text(database):
     columns = {c["name"] for c in inspect(database.engine).get_columns("sent_messages")}
-    assert columns == {"id", "org_id", "sender", "recipients", "sent_at", "message_id", "fingerprint"}
+    assert columns == {"id", "org_id", "sender", "sent_at", "message_id", "fingerprint"}
 
 
 def test_timestamps_come_back_timezone_aware(database, demo_org):
     beijing = timezone(timedelta(hours=8))
     with database.session() as session:
         org = session.get(Organisation, demo_org)
-        queries.record_sent(session, org, sender="a@b.cn", recipients=["c@d.de"],
+        sent.record(session, org, sender="a@b.cn", recipients=["c@d.de"],
                             sent_at=datetime(2026, 11, 27, 9, 0, tzinfo=beijing), fingerprint=b"\x01" * 64)
     with database.session() as session:
         sent_at = session.scalar(select(SentMessage.sent_at))
@@ -54,7 +54,7 @@ def test_naive_timestamps_are_refused(database, demo_org):
     with pytest.raises(Exception, match="naive datetime"):
         with database.session() as session:
             org = session.get(Organisation, demo_org)
-            queries.record_sent(session, org, sender="a@b.cn", recipients=["c@d.de"],
+            sent.record(session, org, sender="a@b.cn", recipients=["c@d.de"],
                                 sent_at=datetime(2026, 11, 27, 9, 0), fingerprint=b"\x01" * 64)
 
 
@@ -81,7 +81,7 @@ def test_demo_seed_is_idempotent_and_realistic(database):
         assert org.domains == ["brightway-lighting.cn"] and "Ningbo" in org.postal_address
         contacts = session.scalars(select(Contact).where(Contact.org_id == org.id)).all()
         users = session.scalars(select(User).where(User.org_id == org.id)).all()
-        sent = queries.sent_since(session, org, now - timedelta(days=14))
+        history = sent.history(session, org, now - timedelta(days=14))
 
         assert session.scalar(select(func.count()).select_from(Organisation)) == 1
         assert len(users) == 3
@@ -91,9 +91,9 @@ def test_demo_seed_is_idempotent_and_realistic(database):
         assert all(c.consent_status for c in contacts)
 
         # The cold template: same fingerprint to >= 5 external prospects by 2 colleagues.
-        by_fp = Counter(s.fingerprint for s in sent)
+        by_fp = Counter(s.fingerprint for s in history)
         template_fp, count = by_fp.most_common(1)[0]
-        reused = [s for s in sent if s.fingerprint == template_fp]
-        assert count >= 5 and len({r for s in reused for r in s.recipients}) >= 5
+        reused = [s for s in history if s.fingerprint == template_fp]
+        assert count >= 5 and len({r for s in reused for r in s.addresses}) >= 5
         assert len({s.sender for s in reused}) == 2
-        assert not any(r.endswith("@brightway-lighting.cn") for s in reused for r in s.recipients)
+        assert not any(r.endswith("@brightway-lighting.cn") for s in reused for r in s.addresses)

@@ -65,7 +65,7 @@ def test_context_suggestions_from_the_crm():
     report = analyze(request(PITCH, contacts=[CUSTOMER]))
     kinds = {s["kind"]: s for s in report["context_suggestions"]}
     assert kinds["last_interaction"]["insert"].startswith("Following up on your request of 2 October for the 4000K")
-    assert "price" in kinds["stage"]["text"]          # a purchaser wants price and lead time
+    assert "price" in kinds["next_step"]["text"]          # a purchaser wants price and lead time
     assert report["recipients"][0]["crm"]["stage"] == "customer"
 
 
@@ -128,3 +128,11 @@ def test_analysis_does_not_mutate_the_request():
     before = copy.deepcopy(req)
     analyze(req)
     assert req == before
+
+
+def test_company_mentions_gives_the_keys_storage_looks_up():
+    from nlp import company_mentions
+    from nlp.names import company_core
+    req = request("Dear Anna,\n\nThank you for the interest of Ceramiche Lombardi S.r.l. in our tiles.\n\nBest regards,\nWei")
+    keys = company_mentions(req)
+    assert company_core("Ceramiche Lombardi S.r.l.") in keys and company_core("Müller Licht GmbH") not in keys

@@ -1,0 +1,100 @@
+"""POST /api/v1/sent: the add-ins report each message once it has been sent,
+so template reuse and send bursts see the whole organisation's mail."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from flask import current_app, jsonify, request
+from sqlalchemy.exc import IntegrityError
+
+from backend import analysis, db
+from backend.adapters.json_request import parse_request
+from backend.api import bp
+from backend.api.routes import _read_body
+from backend.auth import resolve_caller
+from backend.errors import ApiError, BadRequest
+from backend.storage import sent
+from backend.storage.models import Organisation, SentMessage
+
+MAX_MESSAGE_ID = 998  # RFC 5322 line limit; the column's size
+
+
+@bp.post("/sent")
+def record_sent():
+    """Record a message the caller's organisation has sent.
+
+    Body (`Content-Type: application/json`): `{"draft": {...}, "message_id":
+    "<...>", "sent_at": "2026-11-27T10:00:00Z"}`: `draft` as in an analysis
+    request (from, to/cc/bcc, subject, body); `message_id` and `sent_at`
+    optional (`sent_at` defaults to now; without an offset it is UTC).
+    Stored: sender, recipients, time, Message-ID and the fingerprint of the
+    body without greeting and signature, never the subject or text; plus an
+    interaction (date, "out", subject) for each recipient who is a contact.
+
+    201: `{"sent": {...}, "created": true}`. 200: the same for a
+    `message_id` already recorded for the organisation, with nothing new
+    written (`created: false`). 400: request_too_large,
+    unsupported_content_type, invalid_json, invalid_request. 401:
+    unauthorized. 503: engine_unavailable, demo_not_seeded.
+    """
+    body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
+    session = db.session()
+    caller = resolve_caller(request, session, demo_mode=current_app.config["DEMO_MODE"])
+    if request.mimetype != "application/json":
+        raise ApiError(400, "unsupported_content_type",
+                       f"Content-Type must be application/json, not {request.mimetype or 'missing'}")
+    payload = parse_request(body)
+    message_id = _message_id(payload.get("message_id"))
+    sent_at = _sent_at(payload.get("sent_at"))
+    draft = payload["draft"]
+    try:
+        nlp = analysis.engine()  # the fingerprint must be the engine's
+    except analysis.EngineUnavailable as exc:
+        raise ApiError(503, "engine_unavailable", str(exc)) from None
+    try:
+        message = sent.fingerprint_draft(draft)
+    except nlp.InvalidRequest as exc:  # the same one-line reasons as /analyze
+        raise BadRequest(str(exc), getattr(exc, "code", "invalid_request")) from None
+    fields = dict(sender=message.sender, recipients=message.recipients, sent_at=sent_at,
+                  fingerprint=message.fingerprint, message_id=message_id, indexed=message.indexable,
+                  subject=draft.get("subject") if isinstance(draft.get("subject"), str) else "")
+    org_id = caller.org.id
+    try:
+        row, created = sent.record(session, caller.org, **fields)
+        session.commit()
+    except IntegrityError:
+        if message_id is None:
+            raise
+        # Another request recorded this message_id since our check: answer with theirs.
+        session.rollback()
+        row, created = sent.record(session, session.get(Organisation, org_id), **fields)
+    return jsonify({"sent": _describe(row), "created": created}), 201 if created else 200
+
+
+def _message_id(value: Any) -> str | None:
+    if value is None:
+        return None
+    if not isinstance(value, str) or not value.strip():
+        raise BadRequest("'message_id' must be a non-empty string")
+    value = value.strip()
+    if len(value) > MAX_MESSAGE_ID:
+        raise BadRequest(f"'message_id' is longer than {MAX_MESSAGE_ID} characters")
+    return value
+
+
+def _sent_at(value: Any) -> datetime:
+    if value is None:
+        return datetime.now(timezone.utc)
+    if not isinstance(value, str):
+        raise BadRequest("'sent_at' must be an ISO 8601 date-time string")
+    try:
+        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
+    except ValueError:
+        raise BadRequest(f"'sent_at' is not an ISO 8601 date-time: {value[:40]!r}") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def _describe(row: SentMessage) -> dict[str, Any]:
+    return {"id": row.id, "message_id": row.message_id, "sender": row.sender,
+            "recipients": sorted(row.addresses), "sent_at": row.sent_at.isoformat().replace("+00:00", "Z")}
