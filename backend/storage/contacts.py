@@ -16,11 +16,11 @@ from typing import Any
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.storage.models import AuditEvent, Contact, Interaction, Organisation
+from backend.storage.models import AuditEvent, Contact, Interaction, Organisation, company_key
 
 CHUNK = 2000
 # Stored as given: everything the import can set except the key.
-UPSERT_FIELDS = ("name", "company", "country", "kind", "role", "industry", "stage",
+UPSERT_FIELDS = ("name", "company", "company_key", "country", "kind", "role", "industry", "stage",
                  "consent_status", "consent_source", "consent_date")
 
 
@@ -84,7 +84,7 @@ def bulk_upsert(
         chunk = rows[start:start + CHUNK]
         params = [
             {"org_id": org.id, "email": r["email"], **{n: r.get(n) for n in UPSERT_FIELDS},
-             "unsubscribed": bool(r.get("unsubscribed"))}
+             "company_key": company_key(r.get("company")), "unsubscribed": bool(r.get("unsubscribed"))}
             for r in chunk
         ]
         session.execute(stmt, params)

@@ -35,6 +35,9 @@ def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tu
 
     stored = {_email_key(c.email): contact_to_contract(c)
               for c in queries.contacts_by_email(session, org, recipient_emails(request.get("draft")))}
+    # Other known customers whose company the draft names, for personalization.company_mismatch.
+    for c in queries.contacts_by_company_keys(session, org, _company_mentions(request)):
+        stored.setdefault(_email_key(c.email), {"email": c.email, "name": c.name, "company": c.company})
     for item in inline_contacts:
         key = _email_key(item.get("email")) if isinstance(item, dict) else None
         # Malformed inline entries are kept as they are so the engine reports them.
@@ -53,6 +56,14 @@ def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tu
         "contacts": contacts,
     }
     return {**request, "context": context}, DbSentIndex(session, org)
+
+
+def _company_mentions(request: dict[str, Any]) -> list[str]:
+    from nlp import InvalidRequest, company_mentions
+    try:
+        return company_mentions(request)
+    except InvalidRequest:
+        return []       # analyze reports the problem with its own message
 
 
 def recipient_emails(draft: Any) -> list[str]:

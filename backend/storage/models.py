@@ -26,7 +26,7 @@ from sqlalchemy import (
     TypeDecorator,
     UniqueConstraint,
 )
-from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship, validates
 
 # SQLite only auto-increments INTEGER PRIMARY KEY, so big ids fall back to it there.
 BigId = BigInteger().with_variant(Integer(), "sqlite")
@@ -92,13 +92,16 @@ class User(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("org_id", "email"),)
+    __table_args__ = (UniqueConstraint("org_id", "email"), Index("ix_contacts_org_company_key", "org_id", "company_key"))
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
     email: Mapped[str] = mapped_column(String(320))  # stored lower-case
     name: Mapped[str | None] = mapped_column(String(200))
     company: Mapped[str | None] = mapped_column(String(200))
+    # The company's name as the engine compares it (nlp.names.company_core), so the
+    # companies a draft mentions are found by index, not by reading every contact.
+    company_key: Mapped[str | None] = mapped_column(String(200))
     country: Mapped[str | None] = mapped_column(String(2))  # ISO 3166-1 alpha-2
     kind: Mapped[str | None] = mapped_column(String(8))  # b2b | b2c
     role: Mapped[str | None] = mapped_column(String(100))
@@ -112,6 +115,17 @@ class Contact(Base):
     interactions: Mapped[list[Interaction]] = relationship(
         back_populates="contact", cascade="all, delete-orphan", order_by="Interaction.date"
     )
+
+    @validates("company")
+    def _keep_company_key(self, _key: str, company: str | None) -> str | None:
+        self.company_key = company_key(company)
+        return company
+
+
+def company_key(company: str | None) -> str | None:
+    """The lookup key of a company name ("Ceramiche Lombardi S.r.l." -> "ceramiche lombardi")."""
+    from nlp.names import company_core
+    return (company_core(company) or None) if company else None
 
 
 class Interaction(Base):

@@ -58,6 +58,16 @@ def contacts_by_email(session: Session, org: Organisation, emails: Iterable[str]
     )
 
 
+def contacts_by_company_keys(session: Session, org: Organisation, keys: Iterable[str], limit: int = 50) -> list[Contact]:
+    """Contacts of the organisation whose company has one of `keys` (see models.company_key)."""
+    wanted = sorted(set(keys))
+    if not wanted:
+        return []
+    return list(session.scalars(
+        select(Contact).where(Contact.org_id == org.id, Contact.company_key.in_(wanted))
+        .order_by(Contact.company_key, Contact.email).limit(limit)))
+
+
 def upsert_contact(
     session: Session,
     org: Organisation,

@@ -138,3 +138,21 @@ def test_sent_index_finds_similar_messages_in_the_window_only(org_session):
     assert {r for h in hits for r in h.recipients} == {"p0@x0.de", "p1@x1.de", "p2@x2.de"}
     assert all(h.sender == "tom.li@brightway-lighting.cn" and h.sent_at.tzinfo is not None for h in hits)
     assert index.lookup(fingerprint(template), now + timedelta(days=1), 0.85) == []
+
+
+def test_contacts_of_companies_the_draft_names_are_added_so_a_mismatch_is_found(org_session):
+    from nlp import analyze
+
+    session, org = org_session
+    req = {"draft": {"from": {"email": "tom@brightway-lighting.cn"},
+                     "to": [{"name": "Jan de Vries", "email": JAN}],
+                     "subject": "Re: Quotation", "thread": {"is_reply": True, "previous_messages": 1},
+                     "body": {"text": "Dear Jan,\n\nThank you for the interest of Müller Leuchten in our spots. "
+                                      "Here is the quotation.\n\nBest regards,\nTom"}}}
+    merged, index = assemble(session, org, req)
+    assert [c["email"] for c in merged["context"]["contacts"]] == [JAN, ANNA]
+    codes = {f["code"] for f in analyze(merged, sent_index=index)["findings"]}
+    assert "personalization.company_mismatch" in codes
+    req["draft"]["body"]["text"] = "Dear Jan,\n\nHere is the quotation.\n\nBest regards,\nTom"
+    merged, _ = assemble(session, org, req)
+    assert [c["email"] for c in merged["context"]["contacts"]] == [JAN]
