@@ -55,7 +55,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import date, datetime, timedelta, timezone
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -66,7 +66,7 @@ import numpy as np  # noqa: E402
 from sqlalchemy import create_engine, insert, make_url, select, text  # noqa: E402
 from sqlalchemy.pool import NullPool  # noqa: E402
 
-from bench.analyze import fmt_t, machine  # noqa: E402
+from bench.analyze import machine  # noqa: E402
 from bench.corpus import FIRST_NAMES, LAST_NAMES, make_email, near_duplicate  # noqa: E402
 
 ORG_DOMAIN = "brightway-lighting.cn"
@@ -560,7 +560,9 @@ def bench_http(url: str, data: Data) -> tuple[float, float] | None:
             resp = conn.getresponse()
             payload = resp.read()
             if resp.status != 200:
-                raise RuntimeError(f"HTTP {resp.status}: {payload[:200]!r}")
+                proc.terminate()
+                log = proc.communicate(timeout=10)[1].decode(errors="replace")  # types and places, no texts
+                raise RuntimeError(f"HTTP {resp.status}: {payload[:200]!r}; server log: {log[-1500:]}")
 
         p50s, p99s = [], []
         for _ in range(ARGS.runs):

@@ -17,22 +17,20 @@ from __future__ import annotations
 
 import argparse
 import os
-import platform
 import random
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from sqlalchemy import create_engine, make_url, text  # noqa: E402
-from sqlalchemy.pool import NullPool  # noqa: E402
+from bench.analyze import machine  # noqa: E402
+from bench.context import postgres_database  # noqa: E402
 
 COUNTRIES = ["DE", "Germany", "德国", "France", "FR", "Italia", "意大利", "US", "United States", "美国", "NL",
              "Spain", "GB", "中国"]
@@ -40,19 +38,6 @@ STAGES = ["prospect", "样品", "谈判", "customer", "成交", "复购", "老�
 CONSENTS = ["opt_in", "同意", "soft_opt_in", "none", "拒绝", "", "unknown"]
 FIRST = ["Anna", "Lukas", "Marco", "Claire", "Jan", "Sofia", "Tom", "李明", "王芳", "Emma", "Hans", "Lucía"]
 LAST = ["Schmidt", "Becker", "Rossi", "Martin", "de Vries", "Bianchi", "Baker", "Müller", "García"]
-
-
-def machine() -> str:
-    cpu = "unknown cpu"
-    try:
-        with open("/proc/cpuinfo", encoding="utf-8") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    cpu = line.split(":", 1)[1].strip()
-                    break
-    except OSError:
-        pass
-    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, {platform.system()}"
 
 
 def make_file(path: Path, rows: int, seed: int = 7) -> None:
@@ -91,20 +76,6 @@ def fresh_sqlite(workdir: Path, n: int) -> tuple[str, callable]:
     return f"sqlite:///{path}", lambda: path.unlink(missing_ok=True)
 
 
-def fresh_postgres(admin_url: str) -> tuple[str, callable]:
-    admin = create_engine(make_url(admin_url), isolation_level="AUTOCOMMIT", poolclass=NullPool)
-    name = f"sw_bench_{uuid.uuid4().hex[:8]}"
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
-    return make_url(admin_url).set(database=name).render_as_string(hide_password=False), drop
-
-
 def bench(label: str, make_db, path: Path, runs: int) -> None:
     new_times, again_times = [], []
     summary = ""
@@ -140,7 +111,7 @@ def main() -> None:
         bench("SQLite", lambda n: fresh_sqlite(workdir, n), path, args.runs)
         admin_url = os.environ.get("SENDWISE_TEST_POSTGRES_URL")
         if admin_url:
-            bench("PostgreSQL", lambda n: fresh_postgres(admin_url), path, args.runs)
+            bench("PostgreSQL", lambda n: postgres_database(admin_url), path, args.runs)
         else:
             print("PostgreSQL: skipped (SENDWISE_TEST_POSTGRES_URL is not set; run under scripts/pg-test-env)")
 

@@ -187,7 +187,7 @@ def _by_message_id(session: Session, org: Organisation, message_id: str) -> Sent
 # -- reading -------------------------------------------------------------------
 
 
-_bands, _messages = SentBand.__table__.c, SentMessage.__table__.c
+_bands, _messages, _recipients = SentBand.__table__.c, SentMessage.__table__.c, SentRecipient.__table__.c
 # Above this many candidates a lookup verifies only those sharing at least
 # two band keys with the draft. Most candidates are chance collisions of one
 # 16-bit band (on the benchmark corpus, mail of one sales team, 1-6 % of all
@@ -240,10 +240,10 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
     found: dict[int, tuple[str, datetime, list[str]]] = {}
     for chunk in _chunks(list(scores)):
         for sent_id, sender, sent_at, address in session.execute(
-                select(SentMessage.id, SentMessage.sender, SentMessage.sent_at, SentRecipient.address)
-                .outerjoin(SentRecipient, SentRecipient.sent_id == SentMessage.id)
-                .where(SentMessage.id.in_(chunk))
-                .order_by(SentMessage.id, SentRecipient.address)):
+                select(_messages.id, _messages.sender, _messages.sent_at, _recipients.address)
+                .outerjoin(SentRecipient.__table__, _recipients.sent_id == _messages.id)
+                .where(_messages.id.in_(chunk))
+                .order_by(_messages.id, _recipients.address)):
             if sent_at >= since:  # the band rows' window is whole minutes
                 addresses = found.setdefault(sent_id, (sender, sent_at, []))[2]
                 if address is not None:
