@@ -100,7 +100,7 @@ def db_upgrade() -> None:
     """Create or migrate the database schema to the latest revision."""
     from backend.storage.migrate import current_revision, upgrade
 
-    with _open_database() as database:
+    with open_database() as database:
         upgrade(database)
         click.echo(f"database {_safe_url(database.url)} at revision {current_revision(database)}")
 
@@ -115,7 +115,7 @@ def demo_seed() -> None:
     """Create or refresh the demo organisation (idempotent; migrates first)."""
     from backend.storage.migrate import upgrade
 
-    with _open_database() as database:
+    with open_database() as database:
         upgrade(database)
         org = _seed(database)
         click.echo(f"demo organisation '{org.slug}' ({org.name}) ready in {_safe_url(database.url)}")
@@ -137,7 +137,7 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
     config = load_config()
     if demo_mode is not None:
         config["DEMO_MODE"] = demo_mode
-    with _open_database() as database:
+    with open_database() as database:
         upgrade(database)
         if config["DEMO_MODE"]:
             _seed(database)
@@ -194,7 +194,7 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
             raise BadRequest(f"invalid domain {domain!r}: give a mail domain such as acme-export.cn")
         if domain not in clean_domains:
             clean_domains.append(domain)
-    with _open_database() as database:
+    with open_database() as database:
         upgrade(database)
         with database.session() as session:
             if queries.org_by_slug(session, slug) is not None:
@@ -220,7 +220,7 @@ def apikey_create(org_slug: str, label: str | None) -> None:
     from backend.storage import apikeys
     from backend.storage.contacts import audit
 
-    with _open_database() as database, database.session() as session:
+    with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
         row, key = apikeys.create(session, organisation, label=label)
         audit(session, organisation, _cli_actor(), "apikey.create", {"prefix": row.prefix, "label": label})
@@ -237,7 +237,7 @@ def apikey_list(org_slug: str) -> None:
     def when(value) -> str:
         return value.strftime("%Y-%m-%d %H:%M") if value else "-"
 
-    with _open_database() as database, database.session() as session:
+    with open_database() as database, database.session() as session:
         keys = apikeys.for_org(session, _org(session, org_slug, database))
         for key in keys:
             click.echo(f"{key.prefix}…  created {when(key.created_at)}  last used {when(key.last_used_at)}  "
@@ -255,7 +255,7 @@ def apikey_revoke(prefix: str, org_slug: str) -> None:
     prefix = prefix.strip().rstrip("…")
     if len(prefix) < apikeys.PREFIX_LENGTH:
         raise BadRequest(f"give the key's prefix as `sendwise apikey list` shows it ({apikeys.PREFIX_LENGTH} characters)")
-    with _open_database() as database, database.session() as session:
+    with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
         revoked = apikeys.revoke(session, organisation, prefix)
         if not revoked:
@@ -285,7 +285,7 @@ def contacts_import(path: str, org_slug: str) -> None:
     from backend import contacts_file
     from backend.storage.contacts import audit, bulk_upsert, merge_duplicates
 
-    with _open_database() as database, database.session() as session:
+    with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
         table = contacts_file.read_table(path)
         columns = contacts_file.map_columns(table.headers)
@@ -330,7 +330,7 @@ def contacts_export(org_slug: str, fmt: str) -> None:
     # UTF-8 whatever the terminal's encoding: the file is for other programs.
     out = io.TextIOWrapper(sys.stdout.buffer, encoding="utf-8", newline="")
     try:
-        with _open_database() as database, database.session() as session:
+        with open_database() as database, database.session() as session:
             organisation = _org(session, org_slug, database)
             if fmt == "csv":
                 writer = csv.writer(out, lineterminator="\n")
@@ -358,7 +358,7 @@ def contacts_erase(email: str, org_slug: str) -> None:
     address = email.strip().lower()
     if "@" not in address:
         raise BadRequest(f"{email!r} is not an email address")
-    with _open_database() as database, database.session() as session:
+    with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
         erased = erase(session, organisation, address, _cli_actor())
     click.echo(f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
@@ -451,7 +451,7 @@ def _analyze_for_org(request: dict[str, Any], slug: str) -> dict[str, Any]:
     from backend import analysis
     from backend.storage import queries
 
-    with _open_database() as database, database.session() as session:
+    with open_database() as database, database.session() as session:
         org = queries.org_by_slug(session, slug)
         if org is None:
             raise BadRequest(f"no organisation {slug!r} in {_safe_url(database.url)} (try `sendwise demo seed`)")
@@ -466,9 +466,9 @@ def _seed(database):
 
 
 @contextmanager
-def _open_database() -> Iterator[Database]:
-    """The configured database; connection problems become one-line failures."""
-    from sqlalchemy.exc import OperationalError
+def open_database() -> Iterator[Database]:
+    """The configured database; connection and schema problems become one-line failures."""
+    from sqlalchemy.exc import OperationalError, ProgrammingError
 
     from backend.config import load_config
     from backend.storage import Database
@@ -479,8 +479,10 @@ def _open_database() -> Iterator[Database]:
         raise Failure(f"cannot open database: {exc}") from None
     try:
         yield database
-    except OperationalError as exc:
-        raise Failure(f"database error: {exc.orig}") from None
+    except (OperationalError, ProgrammingError) as exc:
+        reason = (str(exc.orig).strip().splitlines() or ["unknown"])[0]
+        hint = " (run `sendwise db upgrade`)" if "table" in reason or "column" in reason or "relation" in reason else ""
+        raise Failure(f"database error: {reason}{hint}") from None
     finally:
         database.dispose()
 

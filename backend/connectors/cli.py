@@ -10,8 +10,6 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
 
 import click
 
@@ -26,10 +24,6 @@ class SyncFailed(click.ClickException):
     """The CRM could not be read: exit 2, one line."""
 
     exit_code = 2
-
-
-class DatabaseFailure(click.ClickException):
-    exit_code = 1
 
 
 @click.group()
@@ -118,23 +112,7 @@ def status(org_slug: str) -> None:
             click.echo(f"{row.source}: {state['status']}: {detail}" + (f" ({counts})" if counts else ""))
 
 
-@contextmanager
-def _database() -> Iterator:
-    """The configured database (DATABASE_URL); its errors become one line, exit 1."""
-    from sqlalchemy.exc import OperationalError, ProgrammingError
-
-    from backend.config import load_config
-    from backend.storage import Database
-
-    try:
-        database = Database(load_config()["DATABASE_URL"])
-    except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
-        raise DatabaseFailure(f"cannot open database: {exc}") from None
-    try:
-        yield database
-    except (OperationalError, ProgrammingError) as exc:
-        reason = (str(exc.orig).strip().splitlines() or ["unknown"])[0]
-        hint = " (run `sendwise db upgrade`)" if "crm_syncs" in reason or "column" in reason else ""
-        raise DatabaseFailure(f"database error: {reason}{hint}") from None
-    finally:
-        database.dispose()
+def _database():
+    # Imported here: backend.cli registers this group, so a module-level import would be circular.
+    from backend.cli import open_database
+    return open_database()
