@@ -273,17 +273,21 @@ def contacts() -> None:
 @contacts.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--org", "org_slug", required=True, metavar="SLUG")
-def contacts_import(path: str, org_slug: str) -> None:
+@click.option("--allow-erased", is_flag=True,
+              help="Import addresses erased earlier (the people came back and consented again) "
+                   "and take them off the erased list.")
+def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
     """Import contacts from a CSV or XLSX file (English or Chinese headers),
     creating new ones and updating existing ones by email.
 
     Each rejected row is reported on stderr with its line and reason; the
     valid rows are saved all the same. Empty cells keep stored values, and
-    an import never re-subscribes an unsubscribed contact."""
+    an import never re-subscribes an unsubscribed contact. Rows with an
+    address erased by `contacts erase` are rejected unless --allow-erased."""
     from pathlib import Path
 
     from backend import contacts_file
-    from backend.storage.contacts import audit, bulk_upsert, merge_duplicates
+    from backend.storage.contacts import audit, bulk_upsert, erased_on, merge_duplicates, readmit
 
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
@@ -295,23 +299,30 @@ def contacts_import(path: str, org_slug: str) -> None:
 
         # A progress bar only where someone watches, and only when it is long.
         show_progress = sys.stderr.isatty() and len(table.records) > PROGRESS_MIN_ROWS
-        rows, rejected = [], 0
+        checked = []
         with _progress(show_progress, len(table.records), f"checking {name}") as bar:
             for line, result in contacts_file.records_with_rows(table, columns):
                 bar.update(1)
-                if isinstance(result, contacts_file.RowRejected):
-                    rejected += 1
-                    click.echo(f"{name}:{line}: rejected: {result}", err=True)
-                else:
-                    rows.append(result)
+                checked.append((line, result))
+        erased = erased_on(session, organisation, {r["email"] for _, r in checked if isinstance(r, dict)})
+        readmitted = readmit(session, organisation, erased) if allow_erased else 0
+        rows, rejected = [], 0
+        for line, result in checked:
+            if not allow_erased and isinstance(result, dict) and result["email"] in erased:
+                result = contacts_file.RowRejected([contacts_file.erased_reason(erased[result["email"]])])
+            if isinstance(result, contacts_file.RowRejected):
+                rejected += 1
+                click.echo(f"{name}:{line}: rejected: {result}", err=True)
+            else:
+                rows.append(result)
         unique, repeats = merge_duplicates(rows)
         with _progress(show_progress, len(unique), f"saving {name}") as bar:
             counts = bulk_upsert(session, organisation, unique, progress=bar.update)
         summary = {"file": name, "format": table.description, "imported": counts.created,
-                   "updated": counts.updated + repeats, "rejected": rejected}
+                   "updated": counts.updated + repeats, "rejected": rejected, "readmitted": readmitted}
         audit(session, organisation, _cli_actor(), "contacts.import", summary)
     click.echo(f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
-               f"rejected {rejected}")
+               f"rejected {rejected}" + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else ""))
 
 
 @contacts.command("export")
@@ -319,7 +330,10 @@ def contacts_import(path: str, org_slug: str) -> None:
 @click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
               help="csv: the import's columns (round-trips); json: {\"contacts\": [...]} in the contract's shape, with interactions.")
 def contacts_export(org_slug: str, fmt: str) -> None:
-    """Write every contact of the organisation to stdout (GDPR access, backups, round trips)."""
+    """Write every contact of the organisation to stdout (GDPR access, backups, round trips).
+
+    CSV is UTF-8 with a BOM, for Excel, and cells that would start a
+    formula get an apostrophe in front, which `contacts import` removes."""
     import csv
     import io
 
@@ -333,6 +347,7 @@ def contacts_export(org_slug: str, fmt: str) -> None:
         with open_database() as database, database.session() as session:
             organisation = _org(session, org_slug, database)
             if fmt == "csv":
+                out.write("\ufeff")  # Excel reads a CSV without a BOM in the local code page, garbling Chinese
                 writer = csv.writer(out, lineterminator="\n")
                 writer.writerow(contacts_file.EXPORT_COLUMNS)
                 for contact in iter_contacts(session, organisation):
@@ -352,7 +367,9 @@ def contacts_export(org_slug: str, fmt: str) -> None:
 @click.option("--org", "org_slug", required=True, metavar="SLUG")
 def contacts_erase(email: str, org_slug: str) -> None:
     """GDPR erasure of EMAIL in the organisation: the contact, its
-    interactions and every stored sent message naming it; audited."""
+    interactions and every stored sent message naming it; audited. The
+    address (as a keyed hash) then keeps CRM syncs and imports from
+    bringing the person back."""
     from backend.storage.contacts import erase
 
     address = email.strip().lower()
@@ -362,7 +379,38 @@ def contacts_erase(email: str, org_slug: str) -> None:
         organisation = _org(session, org_slug, database)
         erased = erase(session, organisation, address, _cli_actor())
     click.echo(f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
-               f"{_count(erased.interactions, 'interaction')}, {_count(erased.sent_messages, 'sent message')}")
+               f"{_count(erased.interactions, 'interaction')}, {_count(erased.sent_messages, 'sent message')}; "
+               "CRM syncs and imports will skip it")
+
+
+@cli.group()
+def sent() -> None:
+    """The organisation's sent-mail fingerprints."""
+
+
+@sent.command("prune")
+@click.option("--org", "org_slug", metavar="SLUG", help="one organisation (default: all)")
+def sent_prune(org_slug: str | None) -> None:
+    """Drop the band index rows of mail older than each organisation's
+    template-reuse window (plus a day); fingerprints stay. Recording sent
+    mail over the API does this a batch at a time; run it after an import
+    of old history or on a schedule."""
+    from datetime import datetime, timezone
+
+    from sqlalchemy import select
+
+    from backend.storage import sent as sent_store
+    from backend.storage.models import Organisation
+
+    with open_database() as database, database.session() as session:
+        orgs = [_org(session, org_slug, database)] if org_slug else session.scalars(
+            select(Organisation).order_by(Organisation.slug)).all()
+        now = datetime.now(timezone.utc)
+        for organisation in orgs:
+            pruned = sent_store.prune_bands(session, organisation, now, limit=None)
+            session.commit()
+            click.echo(f"{organisation.slug}: pruned the band rows of {_count(pruned, 'message')} sent before "
+                       f"{organisation.bands_pruned_before:%Y-%m-%d %H:%M} UTC")
 
 
 def _count(n: int, noun: str) -> str:

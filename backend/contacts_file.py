@@ -15,6 +15,9 @@ English or Chinese:
   (`HEADER_ALIASES`); unknown columns are ignored and reported.
 - Values are checked and normalised (`normalise_row`); a row with any bad
   value is rejected as a whole, with every reason, and the rest go on.
+- Exports put an apostrophe in front of cells that start like a formula
+  (CSV injection); imports take exactly that apostrophe off again
+  (`defuse_cell`, `restore_cell`).
 """
 from __future__ import annotations
 
@@ -89,6 +92,9 @@ BOOLEANS = {
     "no": False, "n": False, "false": False, "f": False, "0": False, "否": False, "未退订": False,
 }
 TEXT_LIMITS = {"name": 200, "company": 200, "role": 100, "industry": 100, "consent_source": 200}
+# OWASP's CSV injection rule: a cell starting with one of these is a formula
+# (or the start of one) to Excel, LibreOffice and Google Sheets.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _PUNCT = re.compile(r"[\s_\-/.:()（）：、·]+")
@@ -323,7 +329,7 @@ def normalise_row(cells: list[Any], columns: Columns) -> dict[str, Any]:
             return None
         value = cells[i]
         if isinstance(value, str):
-            value = value.replace("\x00", "").strip()
+            value = restore_cell(value.replace("\x00", "").strip())
             return value or None
         return value
 
@@ -488,4 +494,24 @@ def export_cells(contact) -> list[str]:
         "consent_date": contact.consent_date.isoformat() if contact.consent_date else None,
         "unsubscribed": "yes" if contact.unsubscribed else "no",
     }
-    return ["" if values[c] is None else str(values[c]) for c in EXPORT_COLUMNS]
+    return ["" if values[c] is None else defuse_cell(str(values[c])) for c in EXPORT_COLUMNS]
+
+
+def defuse_cell(value: str) -> str:
+    """`value` as a CSV cell that spreadsheets do not run: with an apostrophe
+    in front when it starts like a formula. Apostrophes already in front of
+    such a start count as part of it, so that `restore_cell` can tell the
+    added one from one the value had ("'=x" becomes "''=x")."""
+    return "'" + value if value.lstrip("'").startswith(FORMULA_START) else value
+
+
+def restore_cell(value: str) -> str:
+    """The value `defuse_cell` was given: the exact inverse, so exported
+    files import back unchanged."""
+    return value[1:] if value.startswith("'") and value.lstrip("'").startswith(FORMULA_START) else value
+
+
+def erased_reason(erased_at: datetime) -> str:
+    """Why a row whose address was erased is not imported."""
+    return (f"erased at the person's request on {erased_at:%Y-%m-%d}; remove it from the file or ask them to "
+            "re-subscribe (then import with --allow-erased)")

@@ -138,6 +138,8 @@ def _contacts(today: date) -> list[dict]:
 def seed(session: Session, now: datetime | None = None) -> Organisation:
     """Create or refresh the demo organisation (slug `demo`). Requires the
     engine (`nlp`) to fingerprint the sent history."""
+    import nlp
+
     now = now or datetime.now(timezone.utc)
     org = queries.upsert_org(session, DEMO_ORG_SLUG, **ORG)
     for email, role in USERS:
@@ -152,9 +154,9 @@ def seed(session: Session, now: datetime | None = None) -> Organisation:
     ]
     rows = []
     for to, greeting, text, who, ago in history:
-        message = sent.fingerprint_draft(_draft(to, greeting, text, who))
+        message = nlp.sent_fingerprint(_draft(to, greeting, text, who))
         rows.append(dict(sender=message.sender, recipients=message.recipients, sent_at=now - ago,
-                         fingerprint=message.fingerprint, indexed=message.indexable))
+                         fingerprint=message.fingerprint, indexed=sent.indexable(message)))
     sent.replace_all(session, org, rows)
     return org
 

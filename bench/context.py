@@ -16,14 +16,16 @@ migrations, so the schema is the product's), then measures:
 * bytes per stored message: sent_messages (the 64-byte fingerprint and the
   rest of the row), sent_recipients and the sent_bands LSH index, each as
   table + indexes (PostgreSQL: pg_relation_size / pg_indexes_size; SQLite:
-  the dbstat table);
+  the dbstat table). The band index is loaded as `sent.prune_bands` keeps
+  it: rows only for the last 15 days (window + margin);
 * `sent.lookup` alone (the template-reuse query) and `sent.count_sent`;
 * `backend.analysis.analyze` in-process (context assembly + engine);
 * POST /api/v1/analyze over loopback HTTP to a server in a subprocess
   (waitress, threads=1, one keep-alive connection), p50 and p99 over
   --requests requests, median over --runs runs; each timed pass follows an
   untimed one over the same requests (a server that has been running);
-* recording more mail through `sent.record` on the full database.
+* recording more mail through `sent.record` on the full database, and one
+  `sent.prune_bands` batch as POST /api/v1/sent runs it.
 
 The data: contacts with 0-4 interactions each; sent messages spread over
 the last --days days (default 28, so about half are inside the 14-day
@@ -240,18 +242,29 @@ def make_requests(data: Data, n: int, rng: random.Random) -> list[dict]:
     return out
 
 
+def band_cutoff(data: Data) -> datetime:
+    """Where `sent.prune_bands` leaves the band index: the default 14-day
+    template-reuse window plus its margin."""
+    from backend.storage.sent import BAND_MARGIN
+
+    return data.now - timedelta(days=14) - BAND_MARGIN
+
+
 def band_rows(data: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """(band_key, sent_minute, sent_id) for every message, sorted in
-    primary-key order (org_id is constant), as `nlp.fingerprint.band_keys`
-    computes them (checked against it for a sample)."""
+    """(band_key, sent_minute, sent_id) for every message since
+    `band_cutoff` (the pruned steady state), sorted in primary-key order
+    (org_id is constant), as `nlp.fingerprint.band_keys` computes them
+    (checked against it for a sample)."""
     from nlp.fingerprint import N_BANDS, SCHEME_VERSION, band_keys
 
-    values = data.fps.view("<u2").astype(np.int64)               # (N, 32)
+    keep = data.sent_us >= int(band_cutoff(data).timestamp() * 1_000_000)
+    fps, sent_us, sent_ids = data.fps[keep], data.sent_us[keep], data.sent_ids[keep]
+    values = fps.view("<u2").astype(np.int64)               # (n, 32)
     keys = (SCHEME_VERSION << 32) | (np.arange(N_BANDS, dtype=np.int64) << 16) | values
     for i in (0, len(keys) // 2, len(keys) - 1):
-        assert keys[i].tolist() == band_keys(data.fps[i].tobytes())
-    minutes = np.repeat((data.sent_us // 60_000_000).astype(np.int64), N_BANDS)
-    ids = np.repeat(data.sent_ids, N_BANDS)
+        assert keys[i].tolist() == band_keys(fps[i].tobytes())
+    minutes = np.repeat((sent_us // 60_000_000).astype(np.int64), N_BANDS)
+    ids = np.repeat(sent_ids, N_BANDS)
     keys = keys.ravel()
     order = np.lexsort((ids, minutes, keys))
     return keys[order], minutes[order], ids[order]
@@ -269,14 +282,14 @@ def _message_id(i: int) -> str:
     return f"<{i}.{(i * 2654435761) % 10**10:010d}@mail.{ORG_DOMAIN}>"
 
 
-def create_org(database) -> int:
+def create_org(database, data: Data) -> int:
     from backend.auth import DEMO_ORG_SLUG
     from backend.storage import queries
 
     with database.session() as session:
         org = queries.upsert_org(session, DEMO_ORG_SLUG, name="Ningbo Brightway Lighting Co., Ltd.",
                                  domains=[ORG_DOMAIN], postal_address="No. 218 Jinhui Road, Ningbo, China",
-                                 default_locale="en", policy={})
+                                 default_locale="en", policy={}, bands_pruned_before=band_cutoff(data))
         for email in (f"sales{i}@{ORG_DOMAIN}" for i in range(N_SENDERS)):
             queries.upsert_user(session, org, email)
         return org.id
@@ -419,22 +432,22 @@ def sizes(database) -> dict[str, tuple[int, int]]:
     return out
 
 
-def report_sizes(database, n: int, dialect: str) -> None:
+def report_sizes(database, n: int, indexed: int, dialect: str) -> None:
     s = sizes(database)
-    print(f"  storage per stored message ({n:,} messages; table + indexes):")
+    print(f"  storage per stored message ({n:,} messages, {indexed:,} of them in the band index; table + indexes):")
     total = 0
     for t in TABLES:
         table, idx = s[t]
         total += table + idx
         note = {"sent_messages": "64-byte fingerprint + sender, time, Message-ID, ids",
                 "sent_recipients": "addresses, indexed for erasure",
-                "sent_bands": "LSH index, 32 rows per message"}[t]
+                "sent_bands": "LSH index, 32 rows per message of the last 15 days"}[t]
         print(f"    {t:16s} {table / n:7.0f} + {idx / n:6.0f} = {(table + idx) / n:7.0f} B   ({note})")
     print(f"    {'total':16s} {total / n:25.0f} B   ({total / 2**20:,.0f} MiB)")
-    fp_only = 64
     bands = sum(s["sent_bands"])
-    print(f"  the fingerprint itself is {fp_only} B per message; the band index adds {bands / n:.0f} B "
-          f"per message ({bands / n / 32:.1f} B per band row) on {dialect}")
+    print(f"  fingerprint index: 64 B per stored fingerprint, plus band rows only for the {indexed:,} messages of "
+          f"the last 15 days: {bands / max(indexed, 1):.0f} B each ({bands / max(indexed, 1) / 32:.1f} B per band "
+          f"row), {bands / n:.0f} B averaged over all stored fingerprints, on {dialect}")
 
 
 # ---------------------------------------------------------------------------
@@ -464,10 +477,11 @@ def bench_lookups(database, data: Data) -> None:
 
     from backend.storage import queries, sent
     from backend.storage.models import SentBand
+    from nlp import sent_fingerprint
     from nlp.fingerprint import band_keys
 
     rng = random.Random(5)
-    probes = [sent.fingerprint_draft(r["draft"]).fingerprint for r in data.requests]
+    probes = [sent_fingerprint(r["draft"]).fingerprint for r in data.requests]
     since = data.now - timedelta(days=14)
     with database.sessions() as session:
         org = queries.org_by_slug(session, "demo")
@@ -602,6 +616,24 @@ def bench_record(database, data: Data) -> None:
           f"rows each, on the full database)")
 
 
+def bench_prune(database, data: Data) -> None:
+    """One `prune_bands` batch as POST /sent runs it, an hour after the
+    data's `now`, rolled back after each run (so every run prunes the same
+    messages)."""
+    from backend.storage import queries, sent
+
+    ms, pruned = [], 0
+    for _ in range(ARGS.runs):
+        with database.sessions() as session:
+            org = queries.org_by_slug(session, "demo")
+            t0 = time.perf_counter()
+            pruned = sent.prune_bands(session, org, data.now + timedelta(hours=1))
+            ms.append((time.perf_counter() - t0) * 1000)
+            session.rollback()
+    print(f"  sent.prune_bands batch      median {statistics.median(ms):6.1f} ms   (band rows of {pruned} messages "
+          f"deleted, the batch POST /api/v1/sent runs at most once an hour)")
+
+
 # ---------------------------------------------------------------------------
 
 
@@ -614,13 +646,15 @@ def run_backend(name: str, url: str, data: Data) -> dict:
     results: dict = {}
     try:
         upgrade(database)
-        org_id = create_org(database)
+        org_id = create_org(database, data)
         (load_sqlite if name == "SQLite" else load_postgres)(database, data, org_id)
-        for step in (lambda: report_sizes(database, data.n, name),
+        indexed = int((data.sent_us >= int(band_cutoff(data).timestamp() * 1_000_000)).sum())
+        for step in (lambda: report_sizes(database, data.n, indexed, name),
                      lambda: bench_lookups(database, data),
                      lambda: results.__setitem__("in_process", bench_in_process(database, data)),
                      lambda: results.__setitem__("http", bench_http(url, data)),
-                     lambda: bench_record(database, data)):
+                     lambda: bench_record(database, data),
+                     lambda: bench_prune(database, data)):
             try:
                 step()
             except Exception:

@@ -8,7 +8,8 @@ The engine is pure: no Flask, no database, no network. Storage-backed context
 caller.
 """
 from .checks import CODES
-from .engine import analyze, company_mentions, explain, warm_up
+from .engine import SentFingerprint, analyze, company_mentions, explain, sent_fingerprint, warm_up
 from .errors import InvalidRequest
 
-__all__ = ["CODES", "InvalidRequest", "analyze", "company_mentions", "explain", "warm_up"]
+__all__ = ["CODES", "InvalidRequest", "SentFingerprint", "analyze", "company_mentions", "explain",
+           "sent_fingerprint", "warm_up"]

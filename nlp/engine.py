@@ -8,9 +8,12 @@ thresholds in.
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
 
 from .checks import REGISTRY, SEVERITY_RANK, Check, Hit
+from .errors import InvalidRequest
+from .fingerprint import fingerprint, normalize
 from .i18n import gettext, render
 from .message import Message
 from .names import company_keys_in
@@ -78,6 +81,39 @@ def company_mentions(request: dict) -> list[str]:
     m = Message(draft, ctx)
     s = m.segments
     return sorted(company_keys_in(draft.subject) | company_keys_in(s.visible[s.content_start:s.content_end]))
+
+
+@dataclass(frozen=True)
+class SentFingerprint:
+    """What the organisation may keep of a sent message: no text.
+
+    `fingerprint` is `nlp.fingerprint.fingerprint` of the content without
+    greeting, signature and quotes, exactly what `mass.template_reuse`
+    looks up for a draft; `words` counts that content's normalized words.
+    """
+
+    sender: str
+    recipients: list[str]
+    fingerprint: bytes
+    words: int
+
+
+def sent_fingerprint(draft: dict) -> SentFingerprint:
+    """Sender, recipients (to, cc, bcc; first occurrence kept) and content
+    fingerprint of a contract `draft` that has been sent.
+
+    Raises InvalidRequest like `analyze`, and for a draft without a sender
+    or without any recipient.
+    """
+    parsed, ctx = parse_request({"draft": draft})
+    if parsed.sender is None:
+        raise InvalidRequest("'draft.from' is required to record a sent message")
+    recipients = list(dict.fromkeys(a.email for a in (*parsed.to, *parsed.cc, *parsed.bcc)))
+    if not recipients:
+        raise InvalidRequest("a sent message needs at least one recipient in draft.to, draft.cc or draft.bcc")
+    content = Message(parsed, ctx).segments.content
+    return SentFingerprint(sender=parsed.sender.email, recipients=recipients,
+                           fingerprint=fingerprint(content), words=len(normalize(content).split()))
 
 
 def warm_up() -> None:

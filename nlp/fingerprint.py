@@ -123,7 +123,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from typing import Iterable
+from typing import Iterable, Sequence
 
 import numpy as np
 
@@ -135,6 +135,7 @@ __all__ = [
     "normalize",
     "fingerprint",
     "similarity",
+    "similarities",
     "estimated_jaccard",
     "band_keys",
     "NearDuplicateIndex",
@@ -309,6 +310,19 @@ def similarity(a: bytes, b: bytes) -> float:
     _check(a)
     _check(b)
     return float(_SIM_BY_MATCHES[_matches(a, b)])
+
+
+def similarities(fp: bytes, others: Sequence[bytes]) -> list[float]:
+    """``similarity(fp, o)`` for each of ``others``, vectorized: a lookup
+    verifies hundreds of candidates per draft, ~50x faster than one call each."""
+    _check(fp)
+    for o in others:
+        _check(o)
+    if not others:
+        return []
+    words = np.frombuffer(b"".join(others), dtype="<u8").reshape(-1, FINGERPRINT_BYTES // 8)
+    matches = _K - _nibble_mismatches(words, np.frombuffer(fp, dtype="<u8"))
+    return _SIM_BY_MATCHES[matches].tolist()
 
 
 # --------------------------------------------------------------------------

@@ -93,6 +93,20 @@ def database_url(request, migrated_db_file, tmp_path) -> Iterator[str]:
         template.drop(name)
 
 
+@pytest.fixture(params=["sqlite", "postgresql"])
+def empty_database_url(request, tmp_path) -> Iterator[str]:
+    """A database nobody has migrated yet, on SQLite and PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'fresh.db'}"
+        return
+    template = request.getfixturevalue("postgres_template")
+    name = template.empty()
+    try:
+        yield template.url_for(name)
+    finally:
+        template.drop(name)
+
+
 class PostgresTemplate:
     """Databases for tests on one PostgreSQL server: one migrated template,
     cloned per test and dropped afterwards (WITH (FORCE) ends connections a
@@ -128,6 +142,12 @@ class PostgresTemplate:
         self.count += 1  # only the worker thread counts
         name = f"{self.prefix}_{self.count}"
         self._execute(f'CREATE DATABASE "{name}" TEMPLATE "{self.template}"')
+        return name
+
+    def empty(self) -> str:
+        """A new database without any schema (drop it like a clone)."""
+        name = f"{self.prefix}_empty_{uuid.uuid4().hex[:8]}"
+        self._execute(f'CREATE DATABASE "{name}"')
         return name
 
     def drop(self, name: str) -> None:
@@ -306,6 +326,39 @@ def make_tenant(database) -> Any:
             return Tenant(org.id, slug, domain, key)
 
     return make
+
+
+@contextmanager
+def serve_subprocess(env: dict[str, str], log: Path, *args: str) -> Iterator[Http]:
+    """`sendwise serve` in its own process on a free loopback port, with
+    `env` (DATABASE_URL, ...): yields an Http client for it once
+    /api/v1/health answers, and stops it afterwards. Its output goes to
+    `log`."""
+    import socket
+    import subprocess
+    import sys
+    import time
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    with open(log, "wb") as out:
+        proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port), *args],
+                                cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+    try:
+        http = Http(f"http://127.0.0.1:{port}")
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                http.get("/api/v1/health")
+                break
+            except OSError:
+                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
+                time.sleep(0.2)
+        yield http
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
 
 
 @pytest.fixture

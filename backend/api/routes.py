@@ -6,7 +6,7 @@ from flask import current_app, jsonify, request
 from backend import analysis, db, version
 from backend.adapters.json_request import parse_request
 from backend.api import bp
-from backend.auth import current_caller
+from backend.auth import Caller, current_caller
 from backend.errors import ApiError
 
 
@@ -19,12 +19,7 @@ def analyze():
     400: request_too_large, unsupported_content_type, invalid_json, invalid_request.
     401: unauthorized. 503: engine_unavailable, demo_not_seeded. 500: internal_error.
     """
-    body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
-    caller = current_caller()
-    if request.mimetype != "application/json":
-        raise ApiError(400, "unsupported_content_type",
-                       f"Content-Type must be application/json, not {request.mimetype or 'missing'}")
-    analysis_request = parse_request(body)
+    caller, analysis_request = caller_and_json()
     try:
         report = analysis.analyze(analysis_request, session=db.session(), org=caller.org)
     except analysis.EngineUnavailable as exc:
@@ -41,6 +36,18 @@ def health():
     ok = database_ok and engine_ok
     body = {"status": "ok" if ok else "degraded", "version": version(), "database": database_ok, "engine": engine_ok}
     return jsonify(body), 200 if ok else 503
+
+
+def caller_and_json() -> tuple[Caller, dict]:
+    """The caller and the JSON object body of a POST, checked in this
+    order: size (400 request_too_large), credentials (401), media type
+    (400 unsupported_content_type), JSON (400 invalid_json)."""
+    body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
+    caller = current_caller()
+    if request.mimetype != "application/json":
+        raise ApiError(400, "unsupported_content_type",
+                       f"Content-Type must be application/json, not {request.mimetype or 'missing'}")
+    return caller, parse_request(body)
 
 
 def _read_body(limit: int) -> bytes:

@@ -3,19 +3,20 @@ so template reuse and send bursts see the whole organisation's mail."""
 from __future__ import annotations
 
 from datetime import datetime, timezone
+import logging
 from typing import Any
 
-from flask import current_app, jsonify, request
-from sqlalchemy.exc import IntegrityError
+from flask import jsonify
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from backend import analysis, db
-from backend.adapters.json_request import parse_request
 from backend.api import bp
-from backend.api.routes import _read_body
-from backend.auth import resolve_caller
+from backend.api.routes import caller_and_json
 from backend.errors import ApiError, BadRequest
 from backend.storage import sent
 from backend.storage.models import Organisation, SentMessage
+
+log = logging.getLogger("sendwise")
 
 MAX_MESSAGE_ID = 998  # RFC 5322 line limit; the column's size
 
@@ -38,13 +39,8 @@ def record_sent():
     unsupported_content_type, invalid_json, invalid_request. 401:
     unauthorized. 503: engine_unavailable, demo_not_seeded.
     """
-    body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
+    caller, payload = caller_and_json()
     session = db.session()
-    caller = resolve_caller(request, session, demo_mode=current_app.config["DEMO_MODE"])
-    if request.mimetype != "application/json":
-        raise ApiError(400, "unsupported_content_type",
-                       f"Content-Type must be application/json, not {request.mimetype or 'missing'}")
-    payload = parse_request(body)
     message_id = _message_id(payload.get("message_id"))
     sent_at = _sent_at(payload.get("sent_at"))
     draft = payload["draft"]
@@ -53,11 +49,11 @@ def record_sent():
     except analysis.EngineUnavailable as exc:
         raise ApiError(503, "engine_unavailable", str(exc)) from None
     try:
-        message = sent.fingerprint_draft(draft)
+        message = nlp.sent_fingerprint(draft)
     except nlp.InvalidRequest as exc:  # the same one-line reasons as /analyze
         raise BadRequest(str(exc), getattr(exc, "code", "invalid_request")) from None
     fields = dict(sender=message.sender, recipients=message.recipients, sent_at=sent_at,
-                  fingerprint=message.fingerprint, message_id=message_id, indexed=message.indexable,
+                  fingerprint=message.fingerprint, message_id=message_id, indexed=sent.indexable(message),
                   subject=draft.get("subject") if isinstance(draft.get("subject"), str) else "")
     org_id = caller.org.id
     try:
@@ -69,7 +65,25 @@ def record_sent():
         # Another request recorded this message_id since our check: answer with theirs.
         session.rollback()
         row, created = sent.record(session, session.get(Organisation, org_id), **fields)
-    return jsonify({"sent": _describe(row), "created": created}), 201 if created else 200
+    response = jsonify({"sent": _describe(row), "created": created}), 201 if created else 200
+    _prune_bands(session, org_id)
+    return response
+
+
+def _prune_bands(session, org_id: int) -> None:
+    """Keep the band index to the lookup window, a batch at a time, on the
+    side of recording (the add-ins post after sending: nobody waits). A
+    failure is logged and left for the next call or `sendwise sent prune`."""
+    org = session.get(Organisation, org_id)
+    now = datetime.now(timezone.utc)
+    if not sent.prune_due(org, now):
+        return
+    try:
+        sent.prune_bands(session, org, now)
+        session.commit()
+    except SQLAlchemyError as exc:
+        session.rollback()
+        log.warning("pruning the sent band index of org %s failed: %s", org_id, type(exc).__name__)
 
 
 def _message_id(value: Any) -> str | None:

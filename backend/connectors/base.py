@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Protocol
 
 # Progress lines for the person running a sync (the CLI prints them on stderr).
@@ -13,7 +13,9 @@ Progress = Callable[[str], None]
 class ConnectorError(Exception):
     """A CRM could not be read. `str()` is one line that names the cause and
     never contains a credential; `kind` is a stable word for programs:
-    config, auth, unreachable, timeout, rate_limited, server, bad_response."""
+    config, auth, unreachable, timeout, rate_limited, server, bad_response,
+    busy (another sync of the same CRM and organisation holds the lock),
+    superseded (another sync took the lock over)."""
 
     def __init__(self, message: str, kind: str = "error"):
         super().__init__(" ".join(message.split()))
@@ -35,8 +37,10 @@ class CrmContact:
     """One CRM record mapped to the contract's `context.contacts[]` fields.
 
     A field the CRM leaves empty is None, and the sync stores it as None: the
-    CRM owns these fields for the contacts it syncs. `kind` is not here, as
-    CRMs do not say whether a contact is a business or a consumer.
+    CRM owns these fields for the contacts it syncs. `kind` (b2b or b2c) is
+    not here: CRMs do not record whether a contact is a business or a
+    consumer, and a guess stored as b2b would outrank the engine's own
+    reading of the address (see hubspot.py).
     """
 
     email: str
@@ -65,15 +69,16 @@ class Page:
 class CrmConnector(Protocol):
     """A CRM's contacts, page by page.
 
-    `source` names the CRM in the store and in reports ("hubspot"). `pages()`
-    is lazy: nothing is fetched until it is iterated, and it raises
-    `ConnectorError` for anything that stops the read (bad token, CRM down,
-    time-outs, rate limits that do not clear). `close()` releases
-    connections and may be called more than once.
+    `source` names the CRM in the store and in reports ("hubspot").
+    `pages()` yields every contact, `pages(since)` only those modified at
+    or after `since` (each at most once). It is lazy: nothing is fetched
+    until it is iterated, and it raises `ConnectorError` for anything that
+    stops the read (bad token, CRM down, time-outs, rate limits that do not
+    clear). `close()` releases connections and may be called more than once.
     """
 
     source: str
 
-    def pages(self) -> Iterator[Page]: ...
+    def pages(self, since: datetime | None = None) -> Iterator[Page]: ...
 
     def close(self) -> None: ...

@@ -3,8 +3,9 @@ how the last sync went. Registered in backend/cli.py.
 
 Exit codes follow backend/cli.py: 0 done; 2 with one line
 `sendwise: error: <reason>` when the CRM cannot be read (missing token,
-refused token, CRM unreachable, time-out, rate limit, server error) or the
-organisation does not exist; 1 for anything else (database down).
+refused token, CRM unreachable, time-out, rate limit, server error), the
+organisation does not exist, or another sync of the same CRM into the
+organisation is running; 1 for anything else (database down).
 """
 from __future__ import annotations
 
@@ -49,16 +50,20 @@ def sync() -> None:
               metavar="URL", help=f"HubSpot API host (env {hubspot.BASE_URL_ENV}); plain http only to this machine.")
 @click.option("--timeout", default=hubspot.DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1, max=600),
               metavar="SECONDS", help="Give up on a connection or an answer after this long.")
+@click.option("--full", is_flag=True, help="Read every contact, not only those modified since the last good sync.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
-def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, quiet: bool) -> None:
+def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, full: bool, quiet: bool) -> None:
     """Copy contacts from HubSpot into organisation SLUG.
 
-    Reads every contact with its company, country, job title, industry,
+    Reads the contacts with their company, country, job title, industry,
     lifecycle stage, email opt-out, legal basis and last activity dates,
-    page by page (progress on stderr), and prints one summary line. Each
-    page is committed as it arrives; the outcome (time, error) is recorded
-    for the report's `crm` key and `sendwise crm status`. The token is read
-    from the environment variable VAR and never printed or stored."""
+    page by page (progress on stderr), and prints one summary line: every
+    contact the first time and with --full, afterwards those modified since
+    the last good sync. Addresses erased with `sendwise contacts erase` are
+    skipped. Each page is committed as it arrives; the outcome (time,
+    error) is recorded for the report's `crm` key and `sendwise crm
+    status`. Only one sync per organisation runs at a time. The token is
+    read from the environment variable VAR and never printed or stored."""
     from backend.connectors.base import ConnectorError
     from backend.connectors.hubspot import SOURCE, HubSpotConnector
     from backend.connectors.sync import sync_contacts
@@ -82,9 +87,10 @@ def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, q
 
     with _database() as database:
         try:
-            result = sync_contacts(database, org_slug.strip().lower(), SOURCE, connect, progress=progress)
+            result = sync_contacts(database, org_slug.strip().lower(), SOURCE, connect, full=full, progress=progress)
         except ConnectorError as exc:
-            raise SyncFailed(f"hubspot sync failed: {exc}") from None
+            # "busy": refused before it began, so nothing failed.
+            raise SyncFailed(str(exc) if exc.kind == "busy" else f"hubspot sync failed: {exc}") from None
         except BadRequest as exc:
             raise BadRequest(f"{exc} (create it with `sendwise org create`)") from None
     click.echo(result.summary())

@@ -5,6 +5,11 @@ Requests (private-app token as `Authorization: Bearer`, scopes
 crm.objects.contacts.read and crm.objects.companies.read):
 
     GET  /crm/v3/objects/contacts?limit=100&properties=…&associations=companies&after=…
+         every contact (a full sync)
+    POST /crm/v3/objects/contacts/search         only contacts modified since a time (an incremental
+         sync): `lastmodifieddate` GTE that time in epoch milliseconds, sorted ascending by it
+    POST /crm/v4/associations/contacts/companies/batch/read
+         the companies of searched contacts (a search answer carries no associations)
     POST /crm/v3/objects/companies/batch/read    the associated companies, ≤100 ids a call, each id once per sync
 
 Contract field     HubSpot
@@ -53,8 +58,29 @@ Activity → interactions. Dates only: what was said stays in HubSpot.
   "out" as the contact writing to us (warm relationship, CASL implied
   consent), so only a known inbound exchange may be "in". Left out when an
   inbound exchange is on the same day.
-- `lastmodifieddate` is not activity (any edit of the record sets it) and is
-  not read.
+- `lastmodifieddate` is not activity (any edit of the record sets it): it
+  only selects the contacts of an incremental sync.
+
+Kind (the contract's b2b/b2c) is not mapped. HubSpot has no property that
+says whether a contact is a business or a consumer. The company's `type`
+(PROSPECT, PARTNER, RESELLER, VENDOR, OTHER) says what the company is to
+us, which the lifecycle stage already gives as far as the contract has
+words for it (it has no partner or supplier). Reading "has an associated
+company" as b2b would add nothing the engine does not infer from the
+address without a kind (a company domain is a business, a freemail one an
+individual; HubSpot associates companies by email domain too), and would
+store a guess as a fact that outranks that inference: a UK sole trader
+with a company record is still an individual under PECR
+(shared/docs/compliance.md).
+
+Incremental syncs and the search limit. HubSpot's search returns at most
+SEARCH_LIMIT (10,000) results per query and answers 400 to a page beyond
+them. The search is sorted by `lastmodifieddate`, so when a query reaches
+the limit a new one starts from the last modification time seen; contacts
+at exactly that time come again and are passed over (each contact is
+yielded once per sync). More than SEARCH_LIMIT contacts modified in the same
+millisecond cannot be paged this way: the sync then fails and says to run a
+full one.
 
 Errors become `ConnectorError` with one line: a refused token (401/403),
 connection failures, time-outs, 5xx, unexpected answers. A 429 is retried
@@ -67,7 +93,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -78,6 +104,9 @@ SOURCE = "hubspot"
 DEFAULT_BASE_URL = "https://api.hubapi.com"
 BASE_URL_ENV = "SENDWISE_HUBSPOT_BASE_URL"
 PAGE_SIZE = 100  # the most HubSpot's list endpoint returns
+SEARCH_LIMIT = 10_000  # results one search query can page through
+MODIFIED = "lastmodifieddate"
+PRIMARY_COMPANY = 1  # association type (HUBSPOT_DEFINED) of a contact's primary company, in API v4
 BATCH_SIZE = 100  # the most ids a batch read takes
 DEFAULT_TIMEOUT = 30.0  # seconds, for connecting and for each read
 MAX_RATE_LIMIT_RETRIES = 3
@@ -109,6 +138,7 @@ INBOUND_ACTIVITY = {
 ACTIVITY_SUBJECT = "HubSpot activity"
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 _ENUM = re.compile(r"[A-Z0-9_]+")
 
 # Column sizes in backend/storage/models.py: longer CRM values are cut, not refused.
@@ -148,28 +178,31 @@ class HubSpotConnector:
         self._progress = progress or (lambda line: None)
         self._sleep = sleep
         self._client: Any = None
-        self._contacts_api: Any = None
-        self._companies_api: Any = None
+        self._apis: dict[str, Any] = {}
         self._companies: dict[str, dict[str, str | None]] = {}  # id -> properties, once per sync
 
     # -- the protocol -----------------------------------------------------------
 
-    def pages(self) -> Iterator[Page]:
+    def pages(self, since: datetime | None = None) -> Iterator[Page]:
+        """Every contact, or those modified at or after `since` (see the module docstring)."""
+        return self._modified(since) if since else self._everything()
+
+    def close(self) -> None:
+        """Release the connections; may be called more than once."""
+        for api in self._apis.values():
+            api.api_client.close()
+            api.api_client.rest_client.pool_manager.clear()
+        self._apis.clear()
+        self._client = None
+
+    def _everything(self) -> Iterator[Page]:
         after: str | None = None
         seen: set[str] = set()
         while True:
-            response = self._call("reading contacts", self._contacts().get_page, limit=PAGE_SIZE, after=after,
+            response = self._call("reading contacts", self._api("contacts").get_page, limit=PAGE_SIZE, after=after,
                                   properties=CONTACT_PROPERTIES, associations=["companies"], archived=False)
             records = _results(response, "reading contacts", self.base_url)
-            self._load_companies(_company_ids(records))
-            page = Page()
-            for record in records:
-                contact, reason = self.map_contact(record)
-                if contact is None:
-                    page.skipped.append((str(getattr(record, "id", "?")), reason))
-                else:
-                    page.contacts.append(contact)
-            yield page
+            yield self._page(records, {str(r.id): _primary_company_id(r) for r in records})
             after = _next_after(response)
             if after is None:
                 return
@@ -177,26 +210,59 @@ class HubSpotConnector:
                 raise ConnectorError("HubSpot returned the same page of contacts twice; stopped", "bad_response")
             seen.add(after)
 
-    def close(self) -> None:
-        for api in (self._contacts_api, self._companies_api):
-            if api is not None:
-                api.api_client.close()
-                api.api_client.rest_client.pool_manager.clear()
-        self._contacts_api = self._companies_api = self._client = None
+    def _modified(self, since: datetime) -> Iterator[Page]:
+        start = _millis(since)
+        done: set[str] = set()
+        while True:  # one search query per SEARCH_LIMIT contacts
+            after, fetched, last = None, 0, start
+            while fetched < SEARCH_LIMIT:
+                query = _search(start, min(PAGE_SIZE, SEARCH_LIMIT - fetched), after)
+                response = self._call("searching contacts", self._api("search").do_search,
+                                      public_object_search_request=query)
+                records = _results(response, "searching contacts", self.base_url)
+                fetched += len(records)
+                stamps = (_millis(_moment(_props(r).get(MODIFIED))) for r in records)
+                last = max([last, *(stamp for stamp in stamps if stamp is not None)])
+                fresh = [r for r in records if str(r.id) not in done]
+                done.update(str(r.id) for r in fresh)
+                yield self._page(fresh, self._primary_companies([str(r.id) for r in fresh]))
+                after = _next_after(response)
+                if after is None or not records:
+                    return
+            if last <= start:
+                raise ConnectorError(f"more than {SEARCH_LIMIT} HubSpot contacts have the same modification time, "
+                                     "which HubSpot's search cannot page through; run a full sync (--full)",
+                                     "bad_response")
+            start = last
+            self._progress(f"HubSpot's search stops after {SEARCH_LIMIT} contacts; searching again from "
+                           f"{_EPOCH + timedelta(milliseconds=start):%Y-%m-%d %H:%M:%S} UTC")
+
+    def _page(self, records: list[Any], company_of: dict[str, str | None]) -> Page:
+        """`records` mapped, with the primary company (id) of each contact."""
+        self._load_companies([c for c in company_of.values() if c])
+        page = Page()
+        for record in records:
+            contact, reason = self.map_contact(record, company_of.get(str(record.id)))
+            if contact is None:
+                page.skipped.append((str(getattr(record, "id", "?")), reason))
+            else:
+                page.contacts.append(contact)
+        return page
 
     # -- mapping ----------------------------------------------------------------
 
-    def map_contact(self, record: Any) -> tuple[CrmContact | None, str]:
-        """A HubSpot contact (SimplePublicObjectWithAssociations) in our terms,
-        or (None, why it cannot be stored)."""
-        props: dict[str, Any] = dict(getattr(record, "properties", None) or {})
+    def map_contact(self, record: Any, company_id: str | None = None) -> tuple[CrmContact | None, str]:
+        """A HubSpot contact record in our terms, with the properties of its
+        primary company `company_id` (loaded before), or (None, why it cannot
+        be stored)."""
+        props = _props(record)
         email = _text(props.get("email"))
         if email is None:
             return None, "without email"
         email = email.lower()
         if len(email) > 320 or not _EMAIL.fullmatch(email):
             return None, "invalid email"
-        company = self._companies.get(_primary_company_id(record) or "", {})
+        company = self._companies.get(company_id or "", {})
 
         name = " ".join(filter(None, (_text(props.get("firstname")), _text(props.get("lastname"))))) or None
         unsubscribed = _text(props.get("hs_email_optout"), "").lower() == "true"
@@ -217,17 +283,19 @@ class HubSpotConnector:
 
     # -- HubSpot calls ----------------------------------------------------------
 
-    def _contacts(self) -> Any:
-        if self._contacts_api is None:
-            # One api object per sync: each `client.crm...basic_api` access
-            # builds a new ApiClient with its own connection pool.
-            self._contacts_api = self._hubspot().crm.contacts.basic_api
-        return self._contacts_api
-
-    def _companies_batch(self) -> Any:
-        if self._companies_api is None:
-            self._companies_api = self._hubspot().crm.companies.batch_api
-        return self._companies_api
+    def _api(self, name: str) -> Any:
+        """The client's api object `name`, one per sync: each
+        `client.crm...…_api` access builds a new ApiClient with its own
+        connection pool."""
+        if name not in self._apis:
+            crm = self._hubspot().crm
+            self._apis[name] = {
+                "contacts": lambda: crm.contacts.basic_api,
+                "search": lambda: crm.contacts.search_api,
+                "associations": lambda: crm.associations.v4.batch_api,
+                "companies": lambda: crm.companies.batch_api,
+            }[name]()
+        return self._apis[name]
 
     def _hubspot(self) -> Any:
         if self._client is None:
@@ -251,12 +319,36 @@ class HubSpotConnector:
                 inputs=[SimplePublicObjectId(id=i) for i in chunk], properties=COMPANY_PROPERTIES,
                 properties_with_history=[],
             )
-            response = self._call("reading companies", self._companies_batch().read,
+            response = self._call("reading companies", self._api("companies").read,
                                   batch_read_input_simple_public_object_id=body)
             for company in _results(response, "reading companies", self.base_url):
                 self._companies[str(company.id)] = dict(getattr(company, "properties", None) or {})
             for i in chunk:  # ids HubSpot did not return (deleted, no access): don't ask again
                 self._companies.setdefault(i, {})
+
+    def _primary_companies(self, contact_ids: list[str]) -> dict[str, str | None]:
+        """Contact id -> the id of its primary company (else its first), for
+        contacts that come without their associations."""
+        from hubspot.crm.associations.v4 import (
+            BatchInputPublicFetchAssociationsBatchRequest,
+            PublicFetchAssociationsBatchRequest,
+        )
+
+        if not contact_ids:
+            return {}
+        body = BatchInputPublicFetchAssociationsBatchRequest(
+            inputs=[PublicFetchAssociationsBatchRequest(id=i) for i in contact_ids])
+        # Contacts without a company come back as errors (207), not as results: no company.
+        response = self._call("reading the companies of contacts", self._api("associations").get_page,
+                              from_object_type="contacts", to_object_type="companies",
+                              batch_input_public_fetch_associations_batch_request=body)
+        found: dict[str, str | None] = {}
+        for item in _results(response, "reading the companies of contacts", self.base_url):
+            links = list(getattr(item, "to", None) or [])
+            primary = next((link for link in links if _is_primary(link)), links[0] if links else None)
+            if primary is not None:
+                found[str(item._from.id)] = _text(getattr(primary, "to_object_id", None))
+        return found
 
     def _call(self, what: str, method: Callable[..., Any], **kwargs: Any) -> Any:
         """`method(**kwargs)` with our time-out; every failure becomes a
@@ -382,8 +474,18 @@ def _industry(value: Any) -> str | None:
     return text
 
 
-def _company_ids(records: list[Any]) -> list[str]:
-    return [i for i in (_primary_company_id(r) for r in records) if i]
+def _search(start: int, limit: int, after: str | None) -> Any:
+    """The search for contacts modified at or after `start` (epoch ms), oldest first."""
+    from hubspot.crm.contacts import Filter, FilterGroup, PublicObjectSearchRequest
+
+    return PublicObjectSearchRequest(
+        filter_groups=[FilterGroup(filters=[Filter(property_name=MODIFIED, operator="GTE", value=str(start))])],
+        sorts=[{"propertyName": MODIFIED, "direction": "ASCENDING"}],
+        properties=[*CONTACT_PROPERTIES, MODIFIED], limit=limit, after=after)
+
+
+def _props(record: Any) -> dict[str, Any]:
+    return dict(getattr(record, "properties", None) or {})
 
 
 def _primary_company_id(record: Any) -> str | None:
@@ -395,6 +497,12 @@ def _primary_company_id(record: Any) -> str | None:
     # "contact_to_company" is the primary association; others are "…_unlabeled" or labels.
     primary = next((r for r in results if getattr(r, "type", None) == "contact_to_company"), results[0])
     return _text(getattr(primary, "id", None))
+
+
+def _is_primary(link: Any) -> bool:
+    """Whether a v4 association (MultiAssociatedObjectWithLabel) is to the primary company."""
+    return any((getattr(kind, "category", None), getattr(kind, "type_id", None)) == ("HUBSPOT_DEFINED", PRIMARY_COMPANY)
+               for kind in getattr(link, "association_types", None) or [])
 
 
 def _results(response: Any, what: str, base_url: str) -> list[Any]:
@@ -412,20 +520,31 @@ def _next_after(response: Any) -> str | None:
 
 
 def _day(value: Any) -> date | None:
-    """The UTC day of a HubSpot timestamp: ISO 8601 (v3) or epoch milliseconds."""
+    """The UTC day of a HubSpot timestamp."""
+    moment = _moment(value)
+    return moment.date() if moment else None
+
+
+def _moment(value: Any) -> datetime | None:
+    """A HubSpot timestamp, ISO 8601 (v3) or epoch milliseconds, in UTC; None if it is neither."""
     text = _text(value)
     if not text:
         return None
     try:
         if text.isdigit():
-            moment = datetime.fromtimestamp(int(text) / 1000, tz=timezone.utc)
+            moment = _EPOCH + timedelta(milliseconds=int(text))
         else:
             moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except (ValueError, OverflowError, OSError):
+    except (ValueError, OverflowError):
         return None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc).date()
+    return moment.astimezone(timezone.utc)
+
+
+def _millis(moment: datetime | None) -> int | None:
+    """Epoch milliseconds, as HubSpot's filters take them."""
+    return (moment - _EPOCH) // timedelta(milliseconds=1) if moment else None
 
 
 def _text(value: Any, default: str | None = None) -> str | None:
@@ -445,10 +564,11 @@ def _clip(value: str | None, field: str) -> str | None:
 def _api_status(exc: Exception) -> int | None:
     """The HTTP status of an error answer, None for anything else."""
     # Each HubSpot sub-package has its own ApiException class (no common base).
+    from hubspot.crm.associations.v4.exceptions import ApiException as AssociationsApiException
     from hubspot.crm.companies.exceptions import ApiException as CompaniesApiException
     from hubspot.crm.contacts.exceptions import ApiException as ContactsApiException
 
-    if isinstance(exc, (ContactsApiException, CompaniesApiException)):
+    if isinstance(exc, (ContactsApiException, CompaniesApiException, AssociationsApiException)):
         status = getattr(exc, "status", None)
         return status if isinstance(status, int) else None
     return None

@@ -23,13 +23,15 @@ NAMES = {"hubspot": "HubSpot"}
 
 
 def crm_status(session: Session, org: Organisation) -> dict[str, Any] | None:
+    """The `crm` key for the organisation's most recent CRM sync; None without one."""
     rows = queries.crm_syncs(session, org)
     return describe(rows[0]) if rows else None
 
 
 def describe(row: CrmSync) -> dict[str, Any]:
+    """The `crm` key for one connector's sync record."""
     name = NAMES.get(row.source, row.source)
-    synced = _iso(row.last_success_at)
+    synced = iso(row.last_success_at)
     if row.status == "ok" or (row.status == "running" and synced):
         return {"status": "ok", "source": row.source, "synced_at": synced}
     if row.status == "running":
@@ -43,9 +45,15 @@ def describe(row: CrmSync) -> dict[str, Any]:
     return out
 
 
-def _iso(moment: datetime | None) -> str | None:
+def iso(moment: datetime | None) -> str | None:
+    """A UTC time as the report writes it: 2026-11-27T10:00:00Z."""
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ") if moment else None
 
 
+def utc_minute(moment: datetime | None) -> str:
+    """A UTC time for people: 2026-11-27 10:00 UTC."""
+    return moment.strftime("%Y-%m-%d %H:%M UTC") if moment else "an unknown time"
+
+
 def _human(moment: datetime | None) -> str:
-    return moment.strftime("on %Y-%m-%d %H:%M UTC") if moment else "at an unknown time"
+    return f"on {utc_minute(moment)}" if moment else "at an unknown time"

@@ -11,26 +11,54 @@ Merge rules, per contact (upsert by email, case-insensitive):
   the one mistake sendwise must not help make.
 - Interactions the CRM wrote at the last sync are replaced; those entered
   by people stay (`interactions.source`).
+- An address erased at the person's request (`sendwise contacts erase`) is
+  not stored again: it is skipped and counted as such.
 
 Each page is committed on its own, so an interrupted sync leaves complete
 contacts from the pages before, and the `crm_syncs` row says it failed.
+
+One sync per organisation and CRM at a time: the `crm_syncs` row is the
+lock, taken by a conditional UPDATE (or the INSERT of the row), so it holds
+across processes on SQLite and PostgreSQL alike. Each page renews it
+(`heartbeat_at`) in the transaction that stores the page; a sync that made
+no progress for LOCK_EXPIRES has crashed or hangs, and the next one takes
+over. The sync that lost its lock stops at its next page without storing
+it or recording an outcome.
+
+After a successful sync the next one is incremental: it asks the CRM only
+for contacts modified since the last successful sync started, less
+INCREMENTAL_OVERLAP (clocks differ, and CRMs index changes with a delay).
+`full=True` reads everything again.
 """
 from __future__ import annotations
 
 import logging
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
+from sqlalchemy import or_, select, update
+from sqlalchemy.orm import Session
+
 from backend.connectors.base import ConnectorError, CrmConnector, CrmContact, Page, Progress
+from backend.connectors.status import iso, utc_minute
 from backend.errors import BadRequest, describe_exception
 from backend.storage import Database, queries
+from backend.storage.contacts import dialect_insert, erased_on
 from backend.storage.context import contact_to_contract
-from backend.storage.models import Organisation, utcnow
+from backend.storage.models import CrmSync, Organisation, utcnow
 
 log = logging.getLogger("sendwise")
+
+# Far longer than a page takes (each time-out or rate-limit wait is at most a
+# minute, see hubspot.py); and a live sync taken over by mistake only stops.
+LOCK_EXPIRES_MINUTES = 10
+LOCK_EXPIRES = timedelta(minutes=LOCK_EXPIRES_MINUTES)
+INCREMENTAL_OVERLAP = timedelta(minutes=10)
+ERASED = "erased at the person's request"
 
 
 @dataclass
@@ -46,17 +74,21 @@ class SyncResult:
     unchanged: int = 0
     kept_opt_outs: int = 0
     skipped: Counter = field(default_factory=Counter)
+    since: datetime | None = None  # an incremental sync: contacts modified since then
     finished_at: datetime | None = None
 
     def stats(self) -> dict[str, Any]:
+        """The counts kept in `crm_syncs.stats`."""
         return {"pages": self.pages, "fetched": self.fetched, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "skipped": dict(self.skipped), "kept_opt_outs": self.kept_opt_outs}
+                "unchanged": self.unchanged, "skipped": dict(self.skipped), "kept_opt_outs": self.kept_opt_outs,
+                "since": iso(self.since)}
 
     def summary(self) -> str:
         """One line: what was fetched and what became of it."""
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
-        line = (f"{self.source}: {self.fetched} contacts fetched in {self.pages} "
+        modified = f" modified since {utc_minute(self.since)}" if self.since else ""
+        line = (f"{self.source}: {self.fetched} contacts{modified} fetched in {self.pages} "
                 f"page{'s' if self.pages != 1 else ''} for {self.org}: {self.created} created, "
                 f"{self.updated} updated, {self.unchanged} unchanged, {skipped} skipped")
         if reasons:
@@ -72,31 +104,43 @@ def sync_contacts(
     source: str,
     connect: Callable[[], CrmConnector],
     *,
+    full: bool = False,
     progress: Progress | None = None,
 ) -> SyncResult:
     """Copy the contacts of `connect()` (a connector for CRM `source`) into
-    the organisation `org_slug`, and record the outcome in `crm_syncs`.
+    the organisation `org_slug`, and record the outcome in `crm_syncs`:
+    only those modified since the last successful sync, unless `full` or
+    there was none.
 
-    Raises `BadRequest` for an unknown organisation (nothing recorded), and
-    re-raises `ConnectorError` (from `connect()` too) and anything else after
+    Raises `BadRequest` for an unknown organisation and `ConnectorError`
+    (kind "busy") when another sync of the same CRM into the organisation
+    is running, recording nothing in either case, and `ConnectorError`
+    (kind "superseded") when another sync took over the lock; re-raises
+    `ConnectorError` (from `connect()` too) and anything else after
     recording the sync as failed.
     """
     say = progress or (lambda line: None)
+    run_id = uuid.uuid4().hex
+    started = utcnow()
     with database.session() as session:
         org = queries.org_by_slug(session, org_slug)
         if org is None:
             raise BadRequest(f"no organisation {org_slug!r}")
         org_id = org.id
-        queries.start_crm_sync(session, org, source, utcnow())
+        last_start = _claim(session, org, source, run_id, started).last_success_started_at
+    since = last_start - INCREMENTAL_OVERLAP if last_start and not full else None
 
-    result = SyncResult(source=source, org=org_slug)
+    result = SyncResult(source=source, org=org_slug, since=since)
+    if since:
+        say(f"{source}: reading contacts modified since {utc_minute(since)} (--full reads all)")
     seen: set[str] = set()
     connector: CrmConnector | None = None
     error: str | None = "internal error"
     try:
         connector = connect()
-        for page in connector.pages():
+        for page in connector.pages(since=since):
             with database.session() as session:
+                _renew(session, org_id, source, run_id)
                 _store_page(session, session.get(Organisation, org_id), source, page, result, seen)
             result.pages += 1
             say(f"{source}: page {result.pages}: {len(page.contacts) + len(page.skipped)} contacts "
@@ -116,17 +160,56 @@ def sync_contacts(
     finally:
         if connector is not None:
             connector.close()
-        result.finished_at = _record(database, org_id, source, error, result)
+        result.finished_at = _record(database, org_id, source, run_id, started, error, result)
     return result
+
+
+def _claim(session: Session, org: Organisation, source: str, run_id: str, now: datetime) -> CrmSync:
+    """Take the lock of `source` in `org` for the sync `run_id` and return
+    its row; raise ConnectorError "busy" if another sync holds it."""
+    running = {"status": "running", "run_id": run_id, "started_at": now, "heartbeat_at": now,
+               "finished_at": None, "error": None, "stats": {}}
+    this = (CrmSync.org_id == org.id, CrmSync.source == source)
+    table = CrmSync.__table__
+    # RETURNING, not rowcount: an INSERT run through the ORM session does not
+    # keep its rowcount on PostgreSQL (SQLAlchemy 2.1 reports -1).
+    created = session.execute(dialect_insert(session)(table).values(org_id=org.id, source=source, **running)
+                              .on_conflict_do_nothing(index_elements=[table.c.org_id, table.c.source])
+                              .returning(table.c.id)).first()
+    if created is None:
+        free = or_(CrmSync.status != "running", CrmSync.heartbeat_at.is_(None),
+                   CrmSync.heartbeat_at < now - LOCK_EXPIRES)
+        if not session.execute(update(CrmSync).where(*this, free).values(**running)).rowcount:
+            holder = session.scalars(select(CrmSync).where(*this)).one()
+            raise ConnectorError(
+                f"another {source} sync of {org.slug!r} is running (started {utc_minute(holder.started_at)}, "
+                f"last progress {utc_minute(holder.heartbeat_at)}); wait for it to finish (a sync without progress "
+                f"for {LOCK_EXPIRES_MINUTES} minutes is taken over)", "busy")
+    return session.scalars(select(CrmSync).where(*this).execution_options(populate_existing=True)).one()
+
+
+def _renew(session: Session, org_id: int, source: str, run_id: str) -> None:
+    """Renew the lock of the sync `run_id`, in the transaction that stores
+    its next page; raise ConnectorError "superseded" if another sync took
+    it over."""
+    renewed = session.execute(update(CrmSync).where(
+        CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id).values(heartbeat_at=utcnow()))
+    if not renewed.rowcount:
+        raise ConnectorError(f"another {source} sync took over after this one made no progress for "
+                             f"{LOCK_EXPIRES_MINUTES} minutes; this one stopped", "superseded")
 
 
 def _store_page(session, org: Organisation, source: str, page: Page, result: SyncResult, seen: set[str]) -> None:
     result.fetched += len(page.contacts) + len(page.skipped)
     for _record_id, reason in page.skipped:
         result.skipped[reason] += 1
+    erased = erased_on(session, org, [c.email for c in page.contacts])
     stored = {c.email: contact_to_contract(c)
               for c in queries.contacts_by_email(session, org, [c.email for c in page.contacts])}
     for contact in page.contacts:
+        if contact.email in erased:
+            result.skipped[ERASED] += 1
+            continue
         if contact.email in seen:  # HubSpot allows one address on two records (additional emails)
             result.skipped["duplicate email"] += 1
             continue
@@ -162,15 +245,22 @@ def _fields(contact: CrmContact, before: dict[str, Any] | None) -> dict[str, Any
     return fields
 
 
-def _record(database: Database, org_id: int, source: str, error: str | None, result: SyncResult) -> datetime | None:
-    """Write the outcome; never raises (it runs while another error may be on its way)."""
+def _record(database: Database, org_id: int, source: str, run_id: str, started: datetime, error: str | None,
+            result: SyncResult) -> datetime | None:
+    """Write the outcome and release the lock, unless another sync took it
+    over; never raises (it runs while another error may be on its way)."""
     at = utcnow()
+    outcome: dict[str, Any] = {"finished_at": at, "stats": result.stats(), "run_id": None, "heartbeat_at": None}
+    if error is None:
+        outcome.update(status="ok", error=None, last_success_at=at, last_success_started_at=started)
+    else:
+        outcome.update(status="failed", error=error[:500])
     try:
         with database.session() as session:
-            org = session.get(Organisation, org_id)
-            if org is not None:
-                queries.finish_crm_sync(session, org, source, at, error=error, stats=result.stats())
-        return at
+            written = session.execute(update(CrmSync).where(
+                CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id).values(**outcome))
+        return at if written.rowcount else None
     except Exception as exc:  # noqa: BLE001 - e.g. the database went away too
         log.error("could not record the %s sync outcome: %s", source, describe_exception(exc))
         return None
+

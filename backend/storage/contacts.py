@@ -1,5 +1,6 @@
 """The CRM store in bulk: importing many contacts at once, exporting them,
-and erasing one person (GDPR). Single-contact reads are in queries.py.
+erasing one person (GDPR) and keeping them erased. Single-contact reads are
+in queries.py.
 
 Imports are written with one `INSERT … ON CONFLICT (org_id, email) DO
 UPDATE` statement per chunk, executed for many rows at once (SQLite and
@@ -9,14 +10,20 @@ one ORM object per row: 100,000 rows take seconds, not minutes.
 from __future__ import annotations
 
 import hashlib
+import hmac
+import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
-from backend.storage.models import AuditEvent, Contact, Interaction, Organisation, company_key
+from backend.storage.models import (
+    AuditEvent, Contact, ErasedAddress, ErasureKey, Interaction, Organisation, company_key, utcnow,
+)
+from backend.storage.sent import erase_address
 
 CHUNK = 2000
 # Stored as given: everything the import can set except the key.
@@ -26,6 +33,8 @@ UPSERT_FIELDS = ("name", "company", "company_key", "country", "kind", "role", "i
 
 @dataclass(frozen=True)
 class UpsertCounts:
+    """How many contacts an import created and updated."""
+
     created: int
     updated: int
 
@@ -64,7 +73,7 @@ def bulk_upsert(
     an import cannot re-subscribe someone who opted out.
     """
     table = Contact.__table__
-    insert = _dialect_insert(session)
+    insert = dialect_insert(session)
     stmt = insert(table)
     stmt = stmt.on_conflict_do_update(
         index_elements=[table.c.org_id, table.c.email],
@@ -95,17 +104,19 @@ def bulk_upsert(
 
 
 def count(session: Session, org: Organisation) -> int:
+    """How many contacts the organisation has."""
     return session.scalar(select(func.count()).select_from(Contact).where(Contact.org_id == org.id)) or 0
 
 
-def _dialect_insert(session: Session):
+def dialect_insert(session: Session):
+    """`insert()` of the session's dialect, which has `on_conflict_do_…`."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:
-        raise RuntimeError(f"bulk contact import supports SQLite and PostgreSQL, not {name}")
+        raise RuntimeError(f"sendwise stores data in SQLite or PostgreSQL, not {name}")
     return insert
 
 
@@ -119,6 +130,8 @@ def iter_contacts(session: Session, org: Organisation, *, with_interactions: boo
 
 @dataclass(frozen=True)
 class Erased:
+    """What an erasure deleted."""
+
     contacts: int
     interactions: int
     sent_messages: int
@@ -127,55 +140,82 @@ class Erased:
 def erase(session: Session, org: Organisation, email: str, actor: str) -> Erased:
     """GDPR erasure of one address in one organisation: the contact, its
     interactions, and every stored sent message (fingerprint, recipients)
-    that names the address; then an audit event.
+    that names the address; then the address goes on the organisation's
+    erased list, so that CRM syncs and imports do not bring it back, and an
+    audit event records the erasure.
 
-    The audit event records a sha256 of the address and the counts, not the
-    address itself, so the log proves the erasure without undoing it.
+    The list and the audit event hold a keyed hash of the address
+    (`address_hash`) and the counts, not the address itself, so they prove
+    and enforce the erasure without undoing it.
     """
     email = email.strip().lower()
     contact_ids = select(Contact.id).where(Contact.org_id == org.id, Contact.email == email)
     interactions = session.execute(delete(Interaction).where(Interaction.contact_id.in_(contact_ids))).rowcount
     contacts = session.execute(delete(Contact).where(Contact.org_id == org.id, Contact.email == email)).rowcount
-    sent_messages = _erase_sent(session, org, email)
+    sent_messages = erase_address(session, org, email)
+    hashed = address_hash(_erasure_key(session, org, create=True), email)
+    table = ErasedAddress.__table__
+    stmt = dialect_insert(session)(table).values(org_id=org.id, address_hash=hashed, erased_at=utcnow())
+    # Erased again: the later date is the one to quote.
+    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.org_id, table.c.address_hash],
+                                               set_={"erased_at": stmt.excluded.erased_at}))
     erased = Erased(contacts=contacts or 0, interactions=interactions or 0, sent_messages=sent_messages)
     audit(session, org, actor, "contact.erase", {
-        "email_sha256": hashlib.sha256(email.encode("utf-8")).hexdigest(),
+        "address_hash": hashed,
         "contacts": erased.contacts, "interactions": erased.interactions, "sent_messages": erased.sent_messages,
     })
     session.flush()
     return erased
 
 
-def _erase_sent(session: Session, org: Organisation, email: str) -> int:
-    try:
-        from backend.storage.sent import erase_address
-    except ImportError:  # sent history kept as a JSON list of recipients (schema 0002)
-        return _erase_sent_json(session, org, email)
-    return erase_address(session, org, email)
+def address_hash(key: bytes, email: str) -> str:
+    """The hash an erased address is known by: HMAC-SHA256 of the lower-cased
+    address under the organisation's key (ErasureKey), in hex."""
+    return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def _erase_sent_json(session: Session, org: Organisation, email: str) -> int:
-    """Delete the organisation's sent_messages rows whose `recipients` JSON
-    list or sender names `email`. LIKE narrows the candidates in SQL; the
-    decoded list decides."""
-    from sqlalchemy import JSON, BigInteger, String, cast, column, table
+def _erasure_key(session: Session, org: Organisation, *, create: bool = False) -> bytes | None:
+    """The organisation's key for address hashes; None before its first
+    erasure, unless `create`."""
+    stored = select(ErasureKey.salt).where(ErasureKey.org_id == org.id)
+    secret = session.scalar(stored)
+    if secret is None and create:
+        # Two first erasures at once: one key wins, and both use it.
+        session.execute(dialect_insert(session)(ErasureKey.__table__).values(org_id=org.id, salt=os.urandom(32))
+                        .on_conflict_do_nothing(index_elements=[ErasureKey.__table__.c.org_id]))
+        secret = session.scalar(stored)
+    return secret
 
-    sent = table("sent_messages", column("id", BigInteger), column("org_id"), column("sender", String),
-                 column("recipients", JSON))
-    candidates = session.execute(
-        select(sent.c.id, sent.c.sender, sent.c.recipients).where(
-            sent.c.org_id == org.id,
-            or_(sent.c.sender == email, cast(sent.c.recipients, String).contains(email, autoescape=True)),
-        )
-    )
-    ids = [row.id for row in candidates
-           if row.sender == email or email in [str(r).lower() for r in (row.recipients or [])]]
-    for start in range(0, len(ids), 500):
-        session.execute(delete(sent).where(sent.c.id.in_(ids[start:start + 500])))
-    return len(ids)
+
+def erased_on(session: Session, org: Organisation, emails: Iterable[str]) -> dict[str, datetime]:
+    """Which of `emails` are on the organisation's erased list: email -> when
+    it was erased."""
+    secret = _erasure_key(session, org)
+    if secret is None:  # nothing was ever erased here
+        return {}
+    hashes = {email: address_hash(secret, email) for email in emails}
+    wanted = sorted(set(hashes.values()))
+    found: dict[str, datetime] = {}
+    for start in range(0, len(wanted), CHUNK):
+        found.update(session.execute(select(ErasedAddress.address_hash, ErasedAddress.erased_at).where(
+            ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start:start + CHUNK]))).all())
+    return {email: found[hashed] for email, hashed in hashes.items() if hashed in found}
+
+
+def readmit(session: Session, org: Organisation, emails: Iterable[str]) -> int:
+    """Take `emails` off the organisation's erased list (the people came back
+    and consented again); returns how many were on it."""
+    secret = _erasure_key(session, org)
+    wanted = sorted({address_hash(secret, email) for email in emails}) if secret else []
+    removed = 0
+    for start in range(0, len(wanted), CHUNK):
+        removed += session.execute(delete(ErasedAddress).where(
+            ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start:start + CHUNK]))).rowcount or 0
+    return removed
 
 
 def audit(session: Session, org: Organisation, actor: str, action: str, detail: dict[str, Any]) -> AuditEvent:
+    """Record that `actor` did `action` in the organisation; `detail` must hold no message text."""
     event = AuditEvent(org_id=org.id, actor=actor, action=action, detail=detail)
     session.add(event)
     session.flush()

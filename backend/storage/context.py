@@ -33,10 +33,12 @@ def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tu
     inline_domains = _expect(inline_org, "domains", list, "context.org.domains")
     inline_contacts = _expect(inline, "contacts", list, "context.contacts")
 
-    stored = {_email_key(c.email): contact_to_contract(c)
-              for c in queries.contacts_by_email(session, org, recipient_emails(request.get("draft")))}
-    # Other known customers whose company the draft names, for personalization.company_mismatch.
-    for c in queries.contacts_by_company_keys(session, org, _company_mentions(request)):
+    # The recipients' contacts, and other known customers whose company the
+    # draft names (for personalization.company_mismatch).
+    recipients, named = queries.contacts_for_draft(session, org, recipient_emails(request.get("draft")),
+                                                   _company_mentions(request))
+    stored = {_email_key(c.email): contact_to_contract(c) for c in recipients}
+    for c in named:
         stored.setdefault(_email_key(c.email), {"email": c.email, "name": c.name, "company": c.company})
     for item in inline_contacts:
         key = _email_key(item.get("email")) if isinstance(item, dict) else None

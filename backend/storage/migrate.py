@@ -23,9 +23,21 @@ def alembic_config(connection=None) -> Config:
     return cfg
 
 
+# Any constant: the PostgreSQL advisory lock that serialises migrations.
+_MIGRATION_LOCK = 0x73656E64  # "send"
+
+
 def upgrade(database: Database, revision: str = "head") -> None:
-    """Bring the schema to `revision`. Idempotent."""
+    """Bring the schema to `revision`. Idempotent, and safe when several
+    server processes start at once on one database: the first migrates,
+    the others wait for it and then find nothing left to do."""
     with database.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({_MIGRATION_LOCK})")
+        elif connection.dialect.name == "sqlite":
+            # Take the write lock before Alembic reads the current revision;
+            # the driver would only begin a transaction at the first write.
+            connection.exec_driver_sql("BEGIN IMMEDIATE")
         command.upgrade(alembic_config(connection), revision)
 
 

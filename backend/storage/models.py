@@ -78,6 +78,9 @@ class Organisation(Base):
     # Per-code overrides as in the contract's `context.org.policy`.
     policy: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Sent messages before this moment have no band rows any more
+    # (sent.prune_bands): the band index only covers the lookup window.
+    bands_pruned_before: Mapped[datetime | None] = mapped_column()
 
 
 class User(Base):
@@ -270,6 +273,13 @@ class CrmSync(Base):
     credential); `last_success_at` is when a sync last completed, so a
     failed or interrupted sync still tells how old the stored data is.
     `stats` holds the last run's counts (fetched, created, updated, ...).
+
+    The row is also the lock against two syncs of one connector at once
+    (backend/connectors/sync.py): `run_id` names the sync that holds it and
+    `heartbeat_at` is when that sync last made progress, so the lock of a
+    crashed process expires. `last_success_started_at` is when the last
+    successful sync began: the next incremental sync fetches what changed
+    since then.
     """
 
     __tablename__ = "crm_syncs"
@@ -284,3 +294,38 @@ class CrmSync(Base):
     last_success_at: Mapped[datetime | None] = mapped_column()
     error: Mapped[str | None] = mapped_column(String(500))
     stats: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    run_id: Mapped[str | None] = mapped_column(String(32))
+    heartbeat_at: Mapped[datetime | None] = mapped_column()
+    last_success_started_at: Mapped[datetime | None] = mapped_column()
+
+
+class ErasedAddress(Base):
+    """An address erased at the person's request (`sendwise contacts
+    erase`), so that a CRM sync or an import does not bring it back.
+
+    Only a keyed hash of the address is kept (backend/storage/contacts.py,
+    `address_hash`, keyed with the organisation's ErasureKey): enough to
+    recognise the address when it comes back, not to read it.
+    """
+
+    __tablename__ = "erased_addresses"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "address_hash", name="pk_erased_addresses"),)
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    address_hash: Mapped[str] = mapped_column(String(64))
+    erased_at: Mapped[datetime] = mapped_column()
+
+
+class ErasureKey(Base):
+    """An organisation's random key for the hashes of its erased addresses,
+    made at its first erasure: the same address hashes differently in each
+    organisation, and no precomputed table of address hashes matches.
+    (A table of its own, not a column of organisations: adding a required
+    column there would make SQLite rebuild the table, and dropping the old
+    one cascades to every contact and sent message.)"""
+
+    __tablename__ = "erasure_keys"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True,
+                                        autoincrement=False)
+    salt: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -5,13 +5,25 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Iterable, Sequence
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy import ColumnElement, bindparam, case, false, or_, select
+from sqlalchemy.orm import Session, joinedload, selectinload
 
 from backend.storage.models import Contact, CrmSync, Interaction, Organisation, User
+
+
+def in_values(column: ColumnElement, values: Sequence[Any], name: str) -> tuple[ColumnElement, dict[str, Any]]:
+    """`column IN values` as (condition, parameters) with a fixed number of
+    named parameters: the count is rounded up to a power of two (at least
+    8) by repeating the last value. Analysis runs the same few statements
+    for every draft, so they compile once and PostgreSQL prepares them,
+    instead of planning a new IN list each time (~1 ms for 50 values).
+    `values` must not be empty."""
+    size = max(8, 1 << (len(values) - 1).bit_length())
+    padded = list(values) + [values[-1]] * (size - len(values))
+    names = [f"{name}{i}" for i in range(size)]
+    return column.in_([bindparam(n) for n in names]), dict(zip(names, padded))
 
 
 def org_by_slug(session: Session, slug: str) -> Organisation | None:
@@ -58,14 +70,29 @@ def contacts_by_email(session: Session, org: Organisation, emails: Iterable[str]
     )
 
 
-def contacts_by_company_keys(session: Session, org: Organisation, keys: Iterable[str], limit: int = 50) -> list[Contact]:
-    """Contacts of the organisation whose company has one of `keys` (see models.company_key)."""
-    wanted = sorted(set(keys))
-    if not wanted:
-        return []
-    return list(session.scalars(
-        select(Contact).where(Contact.org_id == org.id, Contact.company_key.in_(wanted))
-        .order_by(Contact.company_key, Contact.email).limit(limit)))
+def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str], company_keys: Iterable[str],
+                       company_limit: int = 50) -> tuple[list[Contact], list[Contact]]:
+    """(the organisation's contacts among `emails`, with their interactions;
+    up to `company_limit` others whose company has one of `company_keys`,
+    see models.company_key), in one round trip: analysis needs both for
+    every draft."""
+    emails = sorted({e.lower() for e in emails})
+    keys = sorted(set(company_keys))
+    if not emails and not keys:
+        return [], []
+    addressed, params = in_values(Contact.email, emails, "e") if emails else (false(), {})
+    named, more = in_values(Contact.company_key, keys, "k") if keys else (false(), {})
+    rows = session.scalars(
+        select(Contact)
+        .where(Contact.org_id == org.id, or_(addressed, named))
+        # Recipients first, so the limit only ever cuts company matches.
+        .order_by(case((addressed, 0), else_=1), Contact.company_key, Contact.email)
+        .limit(len(emails) + company_limit)
+        .options(joinedload(Contact.interactions)),
+        {**params, **more},
+    ).unique().all()
+    wanted = set(emails)
+    return [c for c in rows if c.email in wanted], [c for c in rows if c.email not in wanted]
 
 
 def upsert_contact(
@@ -126,32 +153,3 @@ def crm_syncs(session: Session, org: Organisation) -> list[CrmSync]:
     return list(session.scalars(
         select(CrmSync).where(CrmSync.org_id == org.id).order_by(CrmSync.started_at.desc(), CrmSync.id.desc())
     ))
-
-
-def start_crm_sync(session: Session, org: Organisation, source: str, at: datetime) -> CrmSync:
-    """Mark a sync from `source` as running (creating the connector's row)."""
-    row = session.scalar(select(CrmSync).where(CrmSync.org_id == org.id, CrmSync.source == source))
-    if row is None:
-        row = CrmSync(org_id=org.id, source=source)
-        session.add(row)
-    row.status, row.started_at, row.finished_at, row.error, row.stats = "running", at, None, None, {}
-    session.flush()
-    return row
-
-
-def finish_crm_sync(
-    session: Session, org: Organisation, source: str, at: datetime, *, error: str | None, stats: dict[str, Any]
-) -> CrmSync:
-    """Record how the running sync from `source` ended: ok without `error`,
-    failed with it (one line, kept to 500 characters)."""
-    row = session.scalar(select(CrmSync).where(CrmSync.org_id == org.id, CrmSync.source == source))
-    if row is None:  # the row was removed meanwhile; the outcome still counts
-        row = CrmSync(org_id=org.id, source=source, started_at=at)
-        session.add(row)
-    row.finished_at, row.stats = at, dict(stats)
-    if error is None:
-        row.status, row.error, row.last_success_at = "ok", None, at
-    else:
-        row.status, row.error = "failed", error[:500]
-    session.flush()
-    return row

@@ -11,9 +11,12 @@ The band index (see `SentBand`): each indexed message has 32 rows, one per
 `nlp.fingerprint.band_keys`, carrying its send minute. A lookup is one query
 for the candidates -- messages sharing a band key with the draft inside the
 window, with their fingerprints -- verified here with
-`nlp.fingerprint.similarity`, and one more for sender, time and recipients
+`nlp.fingerprint.similarities`, and one more for sender, time and recipients
 of those that pass. No state outside the database, so any number of server
-processes can share it.
+processes can share it. Band rows are only needed inside the template-reuse
+window: `prune_bands` deletes older ones, so the index grows with the mail
+of the window, not with the whole history (each message keeps its 64-byte
+fingerprint).
 
 Every function takes the caller's session and leaves committing to the
 caller.
@@ -21,16 +24,17 @@ caller.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.storage.models import Contact, Interaction, Organisation, SentBand, SentMessage, SentRecipient
+from backend.storage.queries import in_values
 
 if TYPE_CHECKING:
+    from nlp import SentFingerprint
     from nlp.sent_index import SentRecord
 
 # The engine (`nlp`) is imported inside the functions that need it, as
@@ -48,48 +52,14 @@ if TYPE_CHECKING:
 MIN_INDEXED_WORDS = 12
 # Bound parameters per IN list (SQLite allows 32766, PostgreSQL 65535).
 _CHUNK = 5000
+_MATCHES_CHUNK = 1024
 _EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
 
 
-@dataclass(frozen=True)
-class Fingerprinted:
-    """What `fingerprint_draft` extracts from a contract draft: no text."""
-
-    sender: str
-    recipients: list[str]
-    fingerprint: bytes
-    words: int
-
-    @property
-    def indexable(self) -> bool:
-        return self.words >= MIN_INDEXED_WORDS
-
-
-def fingerprint_draft(draft: dict[str, Any]) -> Fingerprinted:
-    """Sender, recipients and content fingerprint of a contract `draft`.
-
-    The draft is validated and segmented by the engine itself
-    (`nlp.request.parse_request`, `nlp.message.Message.segments`): HTML
-    reduced to text, quoted parts blanked, greeting and signature cut off,
-    exactly as `mass.template_reuse` does before it fingerprints a draft, so
-    stored and queried fingerprints are comparable. Raises
-    `nlp.InvalidRequest` (a ValueError) for an invalid draft or one without
-    a sender or recipients.
-    """
-    from nlp.errors import InvalidRequest
-    from nlp.fingerprint import fingerprint, normalize
-    from nlp.message import Message
-    from nlp.request import parse_request
-
-    parsed, ctx = parse_request({"draft": draft})
-    if parsed.sender is None:
-        raise InvalidRequest("'draft.from' is required to record a sent message")
-    recipients = list(dict.fromkeys(a.email for a in (*parsed.to, *parsed.cc, *parsed.bcc)))
-    if not recipients:
-        raise InvalidRequest("a sent message needs at least one recipient in draft.to, draft.cc or draft.bcc")
-    content = Message(parsed, ctx).segments.content
-    return Fingerprinted(sender=parsed.sender.email, recipients=recipients,
-                         fingerprint=fingerprint(content), words=len(normalize(content).split()))
+def indexable(message: SentFingerprint) -> bool:
+    """Whether `message` (`nlp.sent_fingerprint`) is long enough to get band
+    rows (`MIN_INDEXED_WORDS`)."""
+    return message.words >= MIN_INDEXED_WORDS
 
 
 def sent_minute(when: datetime) -> int:
@@ -121,9 +91,10 @@ def record(
     returns the stored message (the API does). No savepoint on purpose: with
     SQLite's Python driver, releasing one outside an explicit transaction
     commits it. `indexed=False` stores no band rows (content too short to
-    compare, see `MIN_INDEXED_WORDS`). `subject`, if given, is written only
-    into an interaction ("out", the send date) of each recipient who is a
-    contact of `org`; the sent message itself never keeps it.
+    compare, see `MIN_INDEXED_WORDS`); nor does a message sent before where
+    `prune_bands` got. `subject`, if given, is written only into an
+    interaction ("out", the send date) of each recipient who is a contact
+    of `org`; the sent message itself never keeps it.
     """
     if len(fingerprint) != 64:
         raise ValueError("fingerprint must be 64 bytes")
@@ -139,7 +110,7 @@ def record(
                           recipients=[SentRecipient(address=a) for a in addresses])
     session.add(message)
     session.flush()
-    if indexed and any(fingerprint):
+    if indexed and any(fingerprint) and not _pruned(org, message.sent_at):
         _insert_bands(session, [(org.id, message.id, message.sent_at, message.fingerprint)])
     if subject is not None:
         _add_interactions(session, org, addresses, message.sent_at, subject)
@@ -184,6 +155,75 @@ def _by_message_id(session: Session, org: Organisation, message_id: str) -> Sent
                                                     SentMessage.message_id == message_id))
 
 
+# -- pruning -------------------------------------------------------------------
+
+# Band rows stay this much longer than the template-reuse window, so a lookup
+# right at the window's edge, or a window widened by a day, misses nothing.
+BAND_MARGIN = timedelta(days=1)
+# Messages whose band rows one `prune_bands` call deletes at most (32 rows
+# each): what POST /sent does on the side stays a fraction of a second.
+PRUNE_BATCH = 200
+
+
+def band_horizon(org: Organisation) -> timedelta:
+    """How far back the band index of `org` must reach: its policy's
+    `mass.template_reuse.window_days` (else the engine's default) plus
+    `BAND_MARGIN`. A window widened later covers older mail only once the
+    index has grown back into it."""
+    from nlp.checks import REGISTRY
+
+    rule = (org.policy or {}).get("mass.template_reuse")
+    days = rule.get("window_days") if isinstance(rule, dict) else None
+    if isinstance(days, bool) or not isinstance(days, (int, float)) or days <= 0:
+        days = REGISTRY["mass.template_reuse"].params["window_days"]
+    return timedelta(days=days) + BAND_MARGIN
+
+
+def prune_due(org: Organisation, now: datetime, every: timedelta = timedelta(hours=1)) -> bool:
+    """Whether the band index of `org` holds mail more than `every` older
+    than `band_horizon` (so pruning it is worth a call)."""
+    done = org.bands_pruned_before
+    return done is None or _aware(done) < _aware(now) - band_horizon(org) - every
+
+
+def prune_bands(session: Session, org: Organisation, now: datetime, limit: int | None = PRUNE_BATCH) -> int:
+    """Delete the band rows of `org`'s messages sent before `now -
+    band_horizon(org)`, oldest first, at most `limit` messages' worth
+    (None: all); return how many messages lost theirs.
+
+    The band index exists only for lookups inside the window, so without
+    this it would keep 32 rows for every message ever sent. The fingerprint
+    and the rest of each message stay. `org.bands_pruned_before` records
+    how far pruning got, so each call starts where the last one stopped,
+    and `record` adds no band rows for mail older than that.
+    """
+    cutoff = _aware(now) - band_horizon(org)
+    start = _aware(org.bands_pruned_before) if org.bands_pruned_before else None
+    if start is not None and start >= cutoff:
+        return 0
+    query = (select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint)
+             .where(SentMessage.org_id == org.id, SentMessage.sent_at < cutoff)
+             .order_by(SentMessage.sent_at, SentMessage.id))
+    if start is not None:
+        query = query.where(SentMessage.sent_at >= start)
+    if limit is not None:
+        query = query.limit(limit)
+    victims = session.execute(query).all()
+    done = cutoff
+    if limit is not None and len(victims) == limit:
+        # The batch ends inside the history: finish its last send time so
+        # the next call can start strictly after it.
+        last = victims[-1]
+        victims += session.execute(
+            select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint)
+            .where(SentMessage.org_id == org.id, SentMessage.sent_at == last.sent_at, SentMessage.id > last.id)).all()
+        done = _aware(last.sent_at) + timedelta(microseconds=1)
+    _delete_bands(session, org, victims)
+    org.bands_pruned_before = done
+    session.flush()
+    return len(victims)
+
+
 # -- reading -------------------------------------------------------------------
 
 
@@ -200,9 +240,12 @@ EXACT_CANDIDATES = 1000
 # Candidates: messages of the organisation sharing a band key with the draft
 # inside the window (to the minute), how many keys each shares, and how many
 # candidates there are in all; the fingerprint is fetched only for those kept.
+# The 32 keys are separate parameters, not one expanding IN list: the
+# statement then compiles once, instead of being re-rendered on every lookup.
+_KEY_PARAMS = [bindparam(f"k{i}") for i in range(32)]  # nlp.fingerprint.N_BANDS
 _hits = (
     select(_bands.sent_id, func.count().label("shared"), func.count().over().label("total"))
-    .where(_bands.org_id == bindparam("org"), _bands.band_key.in_(bindparam("keys", expanding=True)),
+    .where(_bands.org_id == bindparam("org"), _bands.band_key.in_(_KEY_PARAMS),
            _bands.sent_minute >= bindparam("minute"))
     .group_by(_bands.sent_id)
     .subquery("hits")
@@ -228,22 +271,27 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
     none does. Exact up to `EXACT_CANDIDATES` candidates; beyond, only
     messages sharing two band keys with `fp` are verified (see there).
     """
-    from nlp.fingerprint import band_keys, similarity
+    from nlp.fingerprint import band_keys, similarities
     from nlp.sent_index import SentRecord
 
     since = _aware(since)
-    params = {"org": org.id, "keys": band_keys(fp), "minute": sent_minute(since), "exact": EXACT_CANDIDATES}
-    scores = {sent_id: score for sent_id, other in session.execute(_CANDIDATES, params)
-              if other is not None and (score := similarity(fp, other)) >= threshold}
+    keys = band_keys(fp)
+    assert len(keys) == len(_KEY_PARAMS)
+    params = {"org": org.id, "minute": sent_minute(since), "exact": EXACT_CANDIDATES,
+              **{p.key: k for p, k in zip(_KEY_PARAMS, keys)}}
+    candidates = [(sent_id, other) for sent_id, other in session.execute(_CANDIDATES, params).all()
+                  if other is not None]
+    scores = {sent_id: score for (sent_id, _), score in zip(candidates, similarities(fp, [o for _, o in candidates]))
+              if score >= threshold}
     if not scores:
         return []
     found: dict[int, tuple[str, datetime, list[str]]] = {}
-    for chunk in _chunks(list(scores)):
+    for chunk in _chunks(list(scores), _MATCHES_CHUNK):
+        wanted, params = in_values(_messages.id, chunk, "i")
         for sent_id, sender, sent_at, address in session.execute(
                 select(_messages.id, _messages.sender, _messages.sent_at, _recipients.address)
                 .outerjoin(SentRecipient.__table__, _recipients.sent_id == _messages.id)
-                .where(_messages.id.in_(chunk))
-                .order_by(_messages.id, _recipients.address)):
+                .where(wanted).order_by(_messages.id, _recipients.address), params).all():
             if sent_at >= since:  # the band rows' window is whole minutes
                 addresses = found.setdefault(sent_id, (sender, sent_at, []))[2]
                 if address is not None:
@@ -333,10 +381,14 @@ def _internal(address: str, domains: list[str]) -> bool:
     return any(domain == d or domain.endswith("." + d) for d in domains)
 
 
+def _pruned(org: Organisation, sent_at: datetime) -> bool:
+    return org.bands_pruned_before is not None and _aware(sent_at) < _aware(org.bands_pruned_before)
+
+
 def _aware(when: datetime) -> datetime:
     return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
 
 
-def _chunks(items: list[int]) -> Iterable[list[int]]:
-    for start in range(0, len(items), _CHUNK):
-        yield items[start:start + _CHUNK]
+def _chunks(items: list[int], size: int = _CHUNK) -> Iterable[list[int]]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]

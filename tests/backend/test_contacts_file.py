@@ -190,3 +190,35 @@ def test_email_check_agrees_with_the_engines_validator(address):
     except ValueError:
         got = None
     assert got == expected
+
+
+# --- formula cells (CSV injection) -------------------------------------------
+
+@pytest.mark.parametrize("value, cell", [
+    ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+    ("+49 30 1234", "'+49 30 1234"),
+    ("-buyer", "'-buyer"),
+    ("@home", "'@home"),
+    ("\tx", "'\tx"),
+    ("\rx", "'\rx"),
+    ("'=quoted", "''=quoted"),      # its own apostrophe stays, so the added one can be told apart
+    ("''-twice", "'''-twice"),
+    ("'plain", "'plain"),           # not formula-like: untouched
+    ("a=b", "a=b"),
+    ("Müller GmbH", "Müller GmbH"),
+    ("", ""),
+    ("'", "'"),
+])
+def test_formula_cells_get_an_apostrophe_that_import_takes_off_again(value, cell):
+    assert cf.defuse_cell(value) == cell
+    assert cf.restore_cell(cell) == value
+
+
+@pytest.mark.parametrize("cell", ["'hello", "'", "''", "it's", "'O'Brien", "'1 Road"])
+def test_an_apostrophe_not_added_by_the_export_stays(cell):
+    assert cf.restore_cell(cell) == cell
+
+
+def test_a_defused_cell_reads_back_in_a_row():
+    assert row(email="'-a@b.de", name="'=Anna", company="''+Co") == {
+        **row(email="-a@b.de"), "name": "=Anna", "company": "'+Co"}

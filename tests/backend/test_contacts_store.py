@@ -1,16 +1,15 @@
 """backend/storage/contacts.py in-process: duplicates within one file, and
-erasure of sent history kept in the 0002 schema (recipients as JSON), which
-`erase` falls back to when backend.storage.sent is not installed."""
+the erased list (keyed hashes, per organisation) with its migration."""
 from __future__ import annotations
 
-import sys
-from datetime import datetime, timezone
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import text
+from sqlalchemy import MetaData, func, inspect, select
 
-from backend.storage import Database, queries
 from backend.storage import contacts as store
-from backend.storage.migrate import upgrade
+from backend.storage import queries
+from backend.storage.migrate import alembic_config, upgrade
+from backend.storage.models import Contact, ErasedAddress, ErasureKey
 
 
 def test_repeated_emails_merge_in_file_order():
@@ -27,32 +26,78 @@ def test_repeated_emails_merge_in_file_order():
     ]
 
 
-def test_erase_falls_back_to_json_recipients_without_the_sent_module(tmp_path, monkeypatch):
-    database = Database(f"sqlite:///{tmp_path / 'v0002.db'}")
-    try:
-        upgrade(database, "0002")
-        with database.session() as session:
-            org = queries.upsert_org(session, "acme", name="Acme", domains=["acme.cn"], default_locale="en", policy={})
-            other = queries.upsert_org(session, "other", name="Other", domains=["o.cn"], default_locale="en",
-                                       policy={})
-            insert = text("INSERT INTO sent_messages (org_id, sender, recipients, sent_at, message_id, fingerprint) "
-                          "VALUES (:org, :sender, :recipients, :at, :mid, :fp)")
-            at = datetime(2026, 11, 20, tzinfo=timezone.utc)
-            for org_id, sender, recipients, mid in [
-                (org.id, "tom@acme.cn", '["anna@mueller.de", "bob@x.com"]', "m1"),
-                (org.id, "tom@acme.cn", '["bob@x.com"]', "m2"),
-                (org.id, "tom@acme.cn", '["hanna@mueller.de.example"]', "m3"),  # contains it, is not it
-                (org.id, "anna@mueller.de", '["tom@acme.cn"]', "m4"),     # she is the sender (a forwarded note)
-                (other.id, "eve@o.cn", '["anna@mueller.de"]', "m5"),      # another organisation's history
-            ]:
-                session.execute(insert, {"org": org_id, "sender": sender, "recipients": recipients, "at": at,
-                                         "mid": mid, "fp": b"\x01" * 64})
-        monkeypatch.setitem(sys.modules, "backend.storage.sent", None)  # import fails: the 0002 world
-        with database.session() as session:
-            erased = store.erase(session, queries.org_by_slug(session, "acme"), "Anna@Mueller.de", "test")
-        assert erased.sent_messages == 2
-        with database.session() as session:
-            left = session.execute(text("SELECT message_id FROM sent_messages ORDER BY message_id")).scalars().all()
-        assert left == ["m2", "m3", "m5"]
-    finally:
-        database.dispose()
+def erase(database, slug: str, email: str) -> None:
+    with database.session() as session:
+        store.erase(session, queries.org_by_slug(session, slug), email, "test")
+
+
+def test_the_erased_list_keeps_a_keyed_hash_per_organisation(database, make_tenant):
+    make_tenant("acme")
+    make_tenant("other")
+    for slug in ("acme", "other"):
+        erase(database, slug, "Anna@Mueller.de")
+    with database.session() as session:
+        acme, other = (queries.org_by_slug(session, s) for s in ("acme", "other"))
+        keys = {org.id: session.get(ErasureKey, org.id).salt for org in (acme, other)}
+        assert len(set(keys.values())) == 2 and all(len(k) == 32 for k in keys.values())
+        rows = session.execute(select(ErasedAddress.org_id, ErasedAddress.address_hash)).all()
+        assert sorted(rows) == sorted((org_id, store.address_hash(key, "anna@mueller.de"))
+                                      for org_id, key in keys.items())
+        assert rows[0][1] != rows[1][1], "the same address must not hash alike in two organisations"
+        assert all(len(h) == 64 and "anna" not in h for _, h in rows)
+
+        found = store.erased_on(session, acme, ["anna@mueller.de", " ANNA@mueller.DE", "hanna@mueller.de"])
+        assert set(found) == {"anna@mueller.de", " ANNA@mueller.DE"}
+        assert store.erased_on(session, acme, []) == {}
+
+
+def test_erasing_again_keeps_one_entry_with_the_later_time(database, make_tenant):
+    make_tenant("acme")
+    erase(database, "acme", "anna@mueller.de")
+    with database.session() as session:
+        session.execute(ErasedAddress.__table__.update().values(erased_at=datetime(2026, 1, 1).astimezone()))
+    erase(database, "acme", "anna@mueller.de")
+    with database.session() as session:
+        [at] = session.scalars(select(ErasedAddress.erased_at)).all()
+        assert at > datetime(2026, 1, 1).astimezone() + timedelta(days=1)
+
+
+def test_readmitting_takes_only_those_addresses_off_the_list(database, make_tenant):
+    make_tenant("acme")
+    make_tenant("other")
+    for slug, email in (("acme", "anna@mueller.de"), ("acme", "bob@x.com"), ("other", "anna@mueller.de")):
+        erase(database, slug, email)
+    with database.session() as session:
+        acme = queries.org_by_slug(session, "acme")
+        assert store.readmit(session, acme, ["anna@mueller.de", "never@erased.de"]) == 1
+        assert set(store.erased_on(session, acme, ["anna@mueller.de", "bob@x.com"])) == {"bob@x.com"}
+        other = queries.org_by_slug(session, "other")
+        assert set(store.erased_on(session, other, ["anna@mueller.de"])) == {"anna@mueller.de"}
+
+
+def test_migration_0006_goes_down_and_up_keeping_the_data_around_it(database, make_tenant):
+    from alembic import command
+
+    org_id = make_tenant("acme").id
+    with database.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0006")
+    with database.engine.begin() as conn:  # rows as of 0006, written without the models of later revisions
+        tables = MetaData()
+        tables.reflect(conn, only=["contacts", "erasure_keys", "erased_addresses"])
+        conn.execute(tables.tables["contacts"].insert().values(org_id=org_id, email="bob@x.com", unsubscribed=False))
+        conn.execute(tables.tables["erasure_keys"].insert().values(org_id=org_id, salt=b"k" * 32))
+        conn.execute(tables.tables["erased_addresses"].insert().values(
+            org_id=org_id, address_hash=store.address_hash(b"k" * 32, "anna@mueller.de"), erased_at=datetime.now(UTC)))
+    with database.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0005")
+    with database.engine.begin() as conn:
+        tables = inspect(conn).get_table_names()
+        assert "erased_addresses" not in tables and "erasure_keys" not in tables
+        assert "run_id" not in {c["name"] for c in inspect(conn).get_columns("crm_syncs")}
+    upgrade(database)
+    with database.session() as session:
+        assert session.scalars(select(Contact.email)).all() == ["bob@x.com"]  # nothing else went
+        assert session.scalar(select(func.count()).select_from(ErasedAddress)) == 0  # the list went with 0005
+    erase(database, "acme", "anna@mueller.de")
+    with database.session() as session:
+        assert set(store.erased_on(session, queries.org_by_slug(session, "acme"), ["anna@mueller.de"]))

@@ -385,3 +385,84 @@ def test_migration_0003_carries_old_rows_over(database, demo_org):
         minute = sent.sent_minute(datetime(2026, 11, 20, 8, tzinfo=timezone.utc))
         assert set(session.execute(select(SentBand.sent_id, SentBand.sent_minute))) == {(message.id, minute)}
         assert session.scalar(select(func.count()).select_from(SentBand)) == N_BANDS
+
+
+# -- pruning the band index -------------------------------------------------------
+
+
+def band_ids(session) -> set[int]:
+    return set(session.scalars(select(SentBand.sent_id).distinct()))
+
+
+def test_prune_keeps_band_rows_only_inside_the_window_plus_margin(database, demo_org):
+    fp = fingerprint(TEMPLATE)
+    t = now()
+    with database.session() as session:
+        demo = session.get(Organisation, demo_org)
+        other = queries.upsert_org(session, "other", name="Other Co", domains=["other.cn"])
+        ids = {days: sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=[f"d{days}@x.de"],
+                                 sent_at=t - timedelta(days=days), fingerprint=fp)[0].id
+               for days in (1, 14.5, 15.5, 40)}
+        other_old = sent.record(session, other, sender="a@other.cn", recipients=["c@x.de"],
+                                sent_at=t - timedelta(days=40), fingerprint=fp)[0].id
+        assert sent.prune_due(demo, t)
+        assert sent.prune_bands(session, demo, t, limit=None) == 2
+        # 14 days of window + 1 day of margin; the other organisation is untouched.
+        assert band_ids(session) == {ids[1], ids[14.5], other_old}
+        assert not sent.prune_due(demo, t) and sent.prune_due(other, t)
+        assert session.scalar(select(func.count()).select_from(SentMessage)) == 5  # fingerprints stay
+        assert [h.recipients for h in sent.lookup(session, demo, fp, t - timedelta(days=14.6), 0.85)] == [
+            ["d1@x.de"], ["d14.5@x.de"]]
+        # Mail recorded late into the pruned past gets no band rows; newer mail does.
+        late = sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["late@x.de"],
+                           sent_at=t - timedelta(days=20), fingerprint=fp)[0].id
+        fresh = sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["fresh@x.de"],
+                            sent_at=t, fingerprint=fp)[0].id
+        assert late not in band_ids(session) and fresh in band_ids(session)
+
+
+def test_prune_follows_the_policy_window(database, demo_org):
+    fp = fingerprint(TEMPLATE)
+    t = now()
+    with database.session() as session:
+        demo = session.get(Organisation, demo_org)
+        demo.policy = {"mass.template_reuse": {"window_days": 30}}
+        kept = sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["a@x.de"],
+                           sent_at=t - timedelta(days=29), fingerprint=fp)[0].id
+        sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["b@x.de"],
+                    sent_at=t - timedelta(days=32), fingerprint=fp)
+        assert sent.band_horizon(demo) == timedelta(days=31)
+        assert sent.prune_bands(session, demo, t) == 1
+        assert band_ids(session) == {kept}
+
+
+def test_prune_in_batches_resumes_and_finishes_equal_send_times(database, demo_org):
+    fp = fingerprint(TEMPLATE)
+    t = now()
+    old = t - timedelta(days=20)
+    with database.session() as session:
+        demo = session.get(Organisation, demo_org)
+        for i in range(7):  # five share one send time, across the batch boundary
+            sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=[f"r{i}@x.de"],
+                        sent_at=old + timedelta(minutes=max(0, i - 4)), fingerprint=fp)
+        recent = sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["new@x.de"],
+                             sent_at=t, fingerprint=fp)[0].id
+        assert sent.prune_bands(session, demo, t, limit=3) == 5
+        assert demo.bands_pruned_before == old + timedelta(microseconds=1)
+        assert sent.prune_bands(session, demo, t, limit=3) == 2
+        assert sent.prune_bands(session, demo, t, limit=3) == 0
+        assert band_ids(session) == {recent}
+
+
+def test_recording_sent_mail_prunes_the_band_index_on_the_side(http_org):
+    http, database, org_id = http_org
+    fp = fingerprint(TEMPLATE)
+    with database.session() as session:
+        demo = session.get(Organisation, org_id)
+        old = sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["old@x.de"],
+                          sent_at=now() - timedelta(days=30), fingerprint=fp)[0].id
+        assert old in band_ids(session)
+    assert http.post_json("/api/v1/sent", {"draft": draft(ANNA)}).status == 201
+    with database.session() as session:
+        assert old not in band_ids(session) and len(band_ids(session)) == 1
+        assert session.get(Organisation, org_id).bands_pruned_before is not None

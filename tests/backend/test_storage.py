@@ -33,6 +33,35 @@ def test_migrations_run_on_an_empty_database(tmp_path):
     assert {"organisations", "users", "contacts", "interactions", "sent_messages", "audit_events"} <= tables
 
 
+def test_going_down_and_up_every_migration_since_0003_keeps_every_row(database, demo_org):
+    """On SQLite a migration that copies a table (Alembic batch mode) would
+    cascade-delete the rows that reference it: none may."""
+    from alembic import command
+
+    from backend.storage.migrate import alembic_config
+
+    with database.session() as session:
+        org = session.get(Organisation, demo_org)
+        queries.upsert_user(session, org, "tom.li@brightway-lighting.cn")
+        queries.upsert_contact(session, org, "anna@mueller.de", name="Anna", company="Müller GmbH",
+                               interactions=[{"date": datetime(2026, 11, 2).date(), "direction": "in"}])
+        sent.record(session, org, sender="tom.li@brightway-lighting.cn", recipients=["anna@mueller.de"],
+                    sent_at=datetime(2026, 11, 20, tzinfo=timezone.utc), fingerprint=b"\x01" * 64)
+    tables = ("organisations", "users", "contacts", "interactions", "sent_messages")
+
+    def counts() -> dict[str, int]:
+        with database.engine.connect() as conn:
+            return {t: conn.exec_driver_sql(f"SELECT count(*) FROM {t}").scalar() for t in tables}
+
+    before = counts()
+    assert all(before.values())
+    with database.engine.begin() as conn:
+        command.downgrade(alembic_config(conn), "0003")
+    assert counts() == before
+    upgrade(database)
+    assert counts() == before
+
+
 def test_sent_messages_never_store_text(database):
     columns = {c["name"] for c in inspect(database.engine).get_columns("sent_messages")}
     assert columns == {"id", "org_id", "sender", "sent_at", "message_id", "fingerprint"}

@@ -163,7 +163,7 @@ def test_export_lists_only_the_named_org(sendwise_cli, tenants, database):
     add_contact(database, beta, "b@beta-customer.de")
     result = sendwise_cli("contacts", "export", "--org", "alpha")
     assert result.returncode == 0, result.stderr.decode()
-    assert [r[0] for r in csv.reader(io.StringIO(result.stdout.decode()))] == ["email", "a@alpha-customer.de"]
+    assert [r[0] for r in csv.reader(io.StringIO(result.stdout.decode("utf-8-sig")))] == ["email", "a@alpha-customer.de"]
     exported = json.loads(sendwise_cli("contacts", "export", "--org", "alpha", "--format", "json").stdout)
     assert [c["email"] for c in exported["contacts"]] == ["a@alpha-customer.de"]
 

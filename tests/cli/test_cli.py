@@ -9,7 +9,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, draft_to, internal_draft
+from tests.conftest import PROJECT_ROOT, draft_to, internal_draft, serve_subprocess
 
 COLD_PITCH = PROJECT_ROOT / "examples" / "cold-pitch.json"
 DRAFT_EML = PROJECT_ROOT / "examples" / "draft.eml"
@@ -167,36 +167,15 @@ def test_help_works(run):
 # --- serve -----------------------------------------------------------------
 
 def test_serve_migrates_seeds_and_answers_over_http(env, tmp_path):
-    import socket
-    import time
-
-    from tests.conftest import Http
-
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
     log = tmp_path / "serve.log"
-    with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port), "--demo"],
-                                cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
-    try:
-        http = Http(f"http://127.0.0.1:{port}")
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                health = http.get("/api/v1/health")
-                break
-            except OSError:
-                assert proc.poll() is None and time.monotonic() < deadline, log.read_text()
-                time.sleep(0.2)
+    with serve_subprocess(env, log, "--demo") as http:
+        health = http.get("/api/v1/health")
         assert health.status == 200, health.body
         assert http.post_json("/api/v1/analyze", b" " * (10 * 1024 * 1024)).json()["error"]["code"] == "request_too_large"
         report = http.post_json("/api/v1/analyze", {"draft": internal_draft()}).json()
         assert report["verdict"] == "ok"
         relayed = http.post_json("/api/v1/analyze", {"draft": internal_draft()}, {"X-Forwarded-For": "203.0.113.9"})
         assert relayed.status == 401
-    finally:
-        proc.terminate()
-        proc.wait(timeout=30)
+        port = http.base.rpartition(":")[2]
     printed = log.read_text()
     assert f"http://127.0.0.1:{port}/api/v1/health" in printed and "curl" in printed

@@ -6,13 +6,16 @@ import csv
 import hashlib
 import io
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timezone
 
 import pytest
 from sqlalchemy import func, select
 
+from backend.storage import contacts as store
 from backend.storage import queries
-from backend.storage.models import AuditEvent, Contact, Interaction, Organisation, SentMessage
+from backend.storage.models import (
+    AuditEvent, Contact, ErasedAddress, ErasureKey, Interaction, Organisation, SentMessage,
+)
 from tests.conftest import Http, serving
 
 
@@ -206,7 +209,8 @@ def test_csv_export_round_trips_through_import(sendwise_cli, acme, make_tenant, 
                       "x@y.com,,,,,,,,,,,\n", encoding="utf-8")
     ok(sendwise_cli("contacts", "import", str(source), "--org", acme))
     exported = ok(sendwise_cli("contacts", "export", "--org", acme))
-    rows = list(csv.reader(io.StringIO(exported)))
+    assert exported.startswith("\ufeffemail,"), "a BOM, so that Excel reads the file as UTF-8"
+    rows = list(csv.reader(io.StringIO(exported[1:])))
     assert rows[0] == ["email", "name", "company", "country", "kind", "role", "industry", "stage", "consent",
                        "consent_source", "consent_date", "unsubscribed"]
     assert rows[1] == ["anna@mueller.de", "Schmidt, Anna", "Müller GmbH", "DE", "b2b", "purchasing", "lighting",
@@ -240,7 +244,7 @@ def test_json_export_is_the_contract_shape_with_interactions(sendwise_cli, acme,
 
 def test_export_of_an_empty_org_has_just_the_header(sendwise_cli, acme):
     assert ok(sendwise_cli("contacts", "export", "--org", acme)).splitlines() == [
-        "email,name,company,country,kind,role,industry,stage,consent,consent_source,consent_date,unsubscribed"]
+        "\ufeffemail,name,company,country,kind,role,industry,stage,consent,consent_source,consent_date,unsubscribed"]
     assert json.loads(ok(sendwise_cli("contacts", "export", "--org", acme, "--format", "json"))) == {"contacts": []}
 
 
@@ -266,7 +270,7 @@ def test_erase_removes_contact_interactions_and_fingerprints_and_is_audited(
     result = sendwise_cli("contacts", "erase", "Anna@Mueller.de", "--org", "acme")
     out = ok(result)
     assert "erased anna@mueller.de from 'acme': 1 contact, " in out
-    assert "2 sent messages" in out
+    assert "2 sent messages; CRM syncs and imports will skip it" in out
 
     with database.session() as session:
         assert session.scalars(select(Contact.email)).all() == ["bob@x.com"]
@@ -276,11 +280,85 @@ def test_erase_removes_contact_interactions_and_fingerprints_and_is_audited(
         assert session.scalars(select(SentMessage.message_id)).all() == ["<m2@acme>"]
         event = session.scalar(select(AuditEvent).where(AuditEvent.action == "contact.erase"))
         assert event is not None and event.actor.startswith("cli")
-        assert event.detail["email_sha256"] == hashlib.sha256(b"anna@mueller.de").hexdigest()
+        org = session.get(Organisation, tenant.id)
+        # Keyed: a plain sha256 of an address is undone by hashing a list of addresses.
+        key = session.get(ErasureKey, org.id).salt
+        assert event.detail["address_hash"] == store.address_hash(key, "anna@mueller.de")
+        assert event.detail["address_hash"] != hashlib.sha256(b"anna@mueller.de").hexdigest()
+        assert session.scalars(select(ErasedAddress.address_hash)).all() == [event.detail["address_hash"]]
         assert event.detail["contacts"] == 1 and event.detail["sent_messages"] == 2
         assert event.detail["interactions"] >= 2
         assert "anna@mueller.de" not in json.dumps(event.detail), "the audit log must not keep the address"
     assert "anna@mueller.de" not in ok(sendwise_cli("contacts", "export", "--org", "acme", "--format", "json"))
+
+
+def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, acme, database, tmp_path):
+    ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme))
+    erased_on = datetime.now(timezone.utc).date().isoformat()  # the erasure's date (not run at midnight)
+    path = tmp_path / "list.csv"
+    path.write_text("email,name\n"
+                    "bob@x.com,Bob\n"
+                    " ANNA@Mueller.de ,Anna\n"       # the same address, written differently
+                    "hanna@mueller.de,Hanna\n", encoding="utf-8")  # another address that contains it
+
+    result = sendwise_cli("contacts", "import", str(path), "--org", acme)
+    assert "imported 2, updated 0, rejected 1" in ok(result)
+    assert result.stderr.decode().splitlines() == [
+        f"list.csv:3: rejected: erased at the person's request on {erased_on}; remove it from the file or ask "
+        "them to re-subscribe (then import with --allow-erased)"]
+    assert set(contacts_of(database, acme)) == {"bob@x.com", "hanna@mueller.de"}
+
+    # She came back and consented again.
+    allowed = sendwise_cli("contacts", "import", str(path), "--org", acme, "--allow-erased")
+    assert ok(allowed).rstrip().endswith("imported 1, updated 2, rejected 0; 1 erased contact readmitted")
+    assert allowed.stderr == b""
+    assert contacts_of(database, acme)["anna@mueller.de"].name == "Anna"
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(ErasedAddress)) == 0
+        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "contacts.import")
+                                .order_by(AuditEvent.id.desc())).first()
+        assert event.detail["readmitted"] == 1
+    # Off the list for good: a later import needs no flag.
+    assert "rejected 0" in ok(sendwise_cli("contacts", "import", str(path), "--org", acme))
+
+
+def test_an_erased_address_in_an_xlsx_is_rejected_too(sendwise_cli, acme, database, tmp_path):
+    import openpyxl
+
+    ok(sendwise_cli("contacts", "erase", "li@haier.cn", "--org", acme))
+    workbook = openpyxl.Workbook()
+    workbook.active.append(["邮箱", "姓名"])
+    workbook.active.append(["li@haier.cn", "李明"])
+    path = tmp_path / "客户.xlsx"
+    workbook.save(path)
+    result = sendwise_cli("contacts", "import", str(path), "--org", acme)
+    assert "imported 0, updated 0, rejected 1" in ok(result)
+    assert result.stderr.decode().startswith("客户.xlsx:2: rejected: erased at the person's request on ")
+    assert contacts_of(database, acme) == {}
+
+
+def test_csv_export_defuses_formulas_and_imports_back_unchanged(sendwise_cli, acme, make_tenant, database, tmp_path):
+    values = {"name": "=HYPERLINK(\"http://evil.example\",\"Anna\")", "company": "+49 Leuchten GmbH",
+              "role": "-buyer", "industry": "@lighting", "consent_source": "'=already quoted"}
+    with database.session() as session:
+        org = queries.org_by_slug(session, acme)
+        queries.upsert_contact(session, org, "anna@mueller.de", **values)
+        queries.upsert_contact(session, org, "-dash@x.com", name="'plain apostrophe", company="a=b")
+    exported = ok(sendwise_cli("contacts", "export", "--org", acme))
+    rows = {r[0]: r for r in csv.reader(io.StringIO(exported[1:]))}
+    assert rows["'-dash@x.com"][1:3] == ["'plain apostrophe", "a=b"]  # not formulas: left alone
+    anna = rows["anna@mueller.de"]
+    assert anna[1:3] == ["'=HYPERLINK(\"http://evil.example\",\"Anna\")", "'+49 Leuchten GmbH"]
+    assert (anna[5], anna[6], anna[9]) == ("'-buyer", "'@lighting", "''=already quoted")
+
+    make_tenant("copy")
+    path = tmp_path / "export.csv"
+    path.write_text(exported, encoding="utf-8")
+    assert "imported 2, updated 0, rejected 0" in ok(sendwise_cli("contacts", "import", str(path), "--org", "copy"))
+    copied = contacts_of(database, "copy")
+    assert {k: getattr(copied["anna@mueller.de"], k) for k in values} == values
+    assert (copied["-dash@x.com"].name, copied["-dash@x.com"].company) == ("'plain apostrophe", "a=b")
+    assert ok(sendwise_cli("contacts", "export", "--org", "copy")) == exported
 
 
 def test_erase_of_an_unknown_address_says_so_and_is_audited(sendwise_cli, acme, database):

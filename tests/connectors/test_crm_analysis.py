@@ -8,7 +8,7 @@ from backend.connectors.base import ConnectorError
 from backend.connectors.status import describe
 from backend.storage.models import CrmSync
 from tests.conftest import Http, draft_to, serving
-from tests.connectors.fake_hubspot import CONTACTS_PATH, FakeHubSpot
+from tests.connectors.fake_hubspot import SEARCH_PATH, FakeHubSpot
 from tests.connectors.test_hubspot_sync import ANNA, free_port, run_sync
 
 
@@ -59,7 +59,7 @@ def test_a_failed_sync_after_a_good_one_says_unavailable_and_how_old_the_data_is
     fake = FakeHubSpot()
     with fake as hubspot:
         run_sync(database, hubspot)
-        fake.fail(CONTACTS_PATH, 500)
+        fake.fail(SEARCH_PATH, 500)  # the second sync is incremental
         with pytest.raises(ConnectorError):
             run_sync(database, hubspot)
     report = analyze_for_anna(make_app)

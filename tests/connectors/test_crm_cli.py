@@ -84,3 +84,27 @@ def test_configuration_errors_are_one_line_and_exit_2(run, database, args, expec
     assert expected in line
     row = sync_row(database)  # recorded for the demo organisation, never with the token
     assert row is None if "nope" in args else (row.status == "failed" and TOKEN not in row.error)
+
+
+def test_the_next_sync_is_incremental_and_full_reads_everything(run, database):
+    with FakeHubSpot() as base:
+        sync = ["crm", "sync", "hubspot", "--org", "demo", "--token-env", "HUBSPOT_TOKEN", "--base-url", base]
+        assert run(*sync).returncode == 0
+        again = run(*sync)
+        full = run(*sync, "--full", "--quiet")
+    assert again.returncode == 0, again.stderr
+    assert again.stderr.splitlines()[0].startswith("hubspot: reading contacts modified since ")
+    assert " contacts modified since " in again.stdout and "0 created, 0 updated, 0 unchanged" in again.stdout
+    assert full.returncode == 0 and full.stderr == ""
+    assert full.stdout.startswith("hubspot: 6 contacts fetched in 3 pages for demo: 0 created, 0 updated, 5 unchanged")
+
+
+def test_an_erased_address_stays_erased_through_syncs(run, database):
+    erased = run("contacts", "erase", "Anna.Schmidt@Mueller-Leuchten.de", "--org", "demo")
+    assert erased.returncode == 0, erased.stderr
+    assert erased.stdout.rstrip().endswith("CRM syncs and imports will skip it")
+    with FakeHubSpot() as base:
+        result = run("crm", "sync", "hubspot", "--org", "demo", "--token-env", "HUBSPOT_TOKEN", "--base-url", base)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.rstrip().endswith("2 skipped (1 erased at the person's request, 1 without email)")
+    assert "anna.schmidt@mueller-leuchten.de" not in stored(database)

@@ -144,6 +144,16 @@ def test_similarity_is_symmetric_and_in_unit_interval():
         assert s == F.similarity(fp(b), fp(a))
 
 
+def test_similarities_equal_one_similarity_per_fingerprint():
+    rng = random.Random(10)
+    texts = make_corpus(12, seed=10)
+    others = [fp(t) for t in texts] + [fp(near_duplicate(texts[0], rng)), bytes(F.FINGERPRINT_BYTES)]
+    assert F.similarities(fp(texts[0]), others) == [F.similarity(fp(texts[0]), o) for o in others]
+    assert F.similarities(fp(texts[0]), []) == []
+    with pytest.raises(ValueError):
+        F.similarities(fp(texts[0]), [b"short"])
+
+
 def test_estimated_jaccard_tracks_exact_bigram_jaccard():
     rng = random.Random(11)
     errors = []

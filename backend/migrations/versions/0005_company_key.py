@@ -32,5 +32,6 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_index("ix_contacts_org_company_key", table_name="contacts")
-    with op.batch_alter_table("contacts") as batch:
-        batch.drop_column("company_key")
+    # Plain ALTER TABLE (SQLite >= 3.35), not a batch table copy: dropping the
+    # old copy of contacts would cascade-delete every interaction on SQLite.
+    op.drop_column("contacts", "company_key")
