@@ -38,8 +38,8 @@ def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tu
     recipients, named = queries.contacts_for_draft(session, org, recipient_emails(request.get("draft")),
                                                    _company_mentions(request))
     stored = {_email_key(c.email): contact_to_contract(c) for c in recipients}
-    for c in named:
-        stored.setdefault(_email_key(c.email), {"email": c.email, "name": c.name, "company": c.company})
+    for email, name, company in named:
+        stored.setdefault(_email_key(email), {"email": email, "name": name, "company": company})
     for item in inline_contacts:
         key = _email_key(item.get("email")) if isinstance(item, dict) else None
         # Malformed inline entries are kept as they are so the engine reports them.

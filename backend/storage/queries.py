@@ -3,27 +3,16 @@ builds SQL (sent mail has its own module, backend/storage/sent.py). Every
 function takes the caller's session and leaves committing to the caller."""
 from __future__ import annotations
 
+import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, case, false, or_, select
+from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
 
+from backend.storage import statements
 from backend.storage.models import Contact, CrmSync, Interaction, Organisation, User
-
-
-def in_values(column: ColumnElement, values: Sequence[Any], name: str) -> tuple[ColumnElement, dict[str, Any]]:
-    """`column IN values` as (condition, parameters) with a fixed number of
-    named parameters: the count is rounded up to a power of two (at least
-    8) by repeating the last value. Analysis runs the same few statements
-    for every draft, so they compile once and PostgreSQL prepares them,
-    instead of planning a new IN list each time (~1 ms for 50 values).
-    `values` must not be empty."""
-    size = max(8, 1 << (len(values) - 1).bit_length())
-    padded = list(values) + [values[-1]] * (size - len(values))
-    names = [f"{name}{i}" for i in range(size)]
-    return column.in_([bindparam(n) for n in names]), dict(zip(names, padded))
 
 
 def org_by_slug(session: Session, slug: str) -> Organisation | None:
@@ -71,28 +60,41 @@ def contacts_by_email(session: Session, org: Organisation, emails: Iterable[str]
 
 
 def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str], company_keys: Iterable[str],
-                       company_limit: int = 50) -> tuple[list[Contact], list[Contact]]:
-    """(the organisation's contacts among `emails`, with their interactions;
-    up to `company_limit` others whose company has one of `company_keys`,
-    see models.company_key), in one round trip: analysis needs both for
-    every draft."""
+                       company_limit: int = 50) -> tuple[list[Contact], list[tuple[str, str | None, str | None]]]:
+    """What analysis reads about the people around a draft: the
+    organisation's contacts among `emails`, with their interactions, and
+    (email, name, company) of up to `company_limit` others whose company
+    has one of `company_keys` (see models.company_key).
+
+    Two plain index lookups: one query with OR over both lists and the
+    limit makes SQLite scan every contact of the organisation.
+    """
     emails = sorted({e.lower() for e in emails})
     keys = sorted(set(company_keys))
-    if not emails and not keys:
-        return [], []
-    addressed, params = in_values(Contact.email, emails, "e") if emails else (false(), {})
-    named, more = in_values(Contact.company_key, keys, "k") if keys else (false(), {})
-    rows = session.scalars(
-        select(Contact)
-        .where(Contact.org_id == org.id, or_(addressed, named))
-        # Recipients first, so the limit only ever cuts company matches.
-        .order_by(case((addressed, 0), else_=1), Contact.company_key, Contact.email)
-        .limit(len(emails) + company_limit)
-        .options(joinedload(Contact.interactions)),
-        {**params, **more},
-    ).unique().all()
-    wanted = set(emails)
-    return [c for c in rows if c.email in wanted], [c for c in rows if c.email not in wanted]
+    recipients: list[Contact] = []
+    if emails:
+        size, params = statements.padded(emails, "e")
+        recipients = list(session.scalars(_recipients_query(size), {"org": org.id, **params}).unique())
+    named: list[tuple[str, str | None, str | None]] = []
+    if keys:
+        size, params = statements.padded(keys, "k")
+        rows = statements.fetch(session, _named_query(size),
+                                {"org": org.id, "limit": company_limit + len(emails), **params})
+        named = [row for row in rows if row[0] not in emails][:company_limit]
+    return recipients, named
+
+
+@functools.cache
+def _recipients_query(size: int) -> Select:
+    return (select(Contact).where(Contact.org_id == bindparam("org"), statements.in_list(Contact.email, size, "e"))
+            .options(joinedload(Contact.interactions)).order_by(Contact.email))
+
+
+@functools.cache
+def _named_query(size: int) -> Select:
+    return (select(Contact.email, Contact.name, Contact.company)
+            .where(Contact.org_id == bindparam("org"), statements.in_list(Contact.company_key, size, "k"))
+            .order_by(Contact.company_key, Contact.email).limit(bindparam("limit")))
 
 
 def upsert_contact(

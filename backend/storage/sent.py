@@ -23,15 +23,16 @@ caller.
 """
 from __future__ import annotations
 
+import functools
 from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import bindparam, delete, func, insert, or_, select
+from sqlalchemy import Select, bindparam, delete, func, insert, or_, select
 from sqlalchemy.orm import Session, selectinload
 
+from backend.storage import statements
 from backend.storage.models import Contact, Interaction, Organisation, SentBand, SentMessage, SentRecipient
-from backend.storage.queries import in_values
 
 if TYPE_CHECKING:
     from nlp import SentFingerprint
@@ -260,6 +261,15 @@ _CANDIDATES = select(
 ).where(or_(_hits.c.shared >= 2, _hits.c.total <= bindparam("exact")))
 
 
+@functools.cache
+def _matches_query(size: int) -> Select:
+    """Sender, time and recipients of `size` messages (`statements.padded`)."""
+    return (select(_messages.id, _messages.sender, _messages.sent_at, _recipients.address)
+            .outerjoin(SentRecipient.__table__, _recipients.sent_id == _messages.id)
+            .where(statements.in_list(_messages.id, size, "i"))
+            .order_by(_messages.id, _recipients.address))
+
+
 def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, threshold: float) -> list[SentRecord]:
     """Messages of `org` sent at or after `since` whose fingerprint
     similarity to `fp` is at least `threshold`, most similar first (the
@@ -275,11 +285,9 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
     from nlp.sent_index import SentRecord
 
     since = _aware(since)
-    keys = band_keys(fp)
-    assert len(keys) == len(_KEY_PARAMS)
     params = {"org": org.id, "minute": sent_minute(since), "exact": EXACT_CANDIDATES,
-              **{p.key: k for p, k in zip(_KEY_PARAMS, keys)}}
-    candidates = [(sent_id, other) for sent_id, other in session.execute(_CANDIDATES, params).all()
+              **{p.key: k for p, k in zip(_KEY_PARAMS, band_keys(fp), strict=True)}}
+    candidates = [(sent_id, other) for sent_id, other in statements.fetch(session, _CANDIDATES, params)
                   if other is not None]
     scores = {sent_id: score for (sent_id, _), score in zip(candidates, similarities(fp, [o for _, o in candidates]))
               if score >= threshold}
@@ -287,11 +295,8 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
         return []
     found: dict[int, tuple[str, datetime, list[str]]] = {}
     for chunk in _chunks(list(scores), _MATCHES_CHUNK):
-        wanted, params = in_values(_messages.id, chunk, "i")
-        for sent_id, sender, sent_at, address in session.execute(
-                select(_messages.id, _messages.sender, _messages.sent_at, _recipients.address)
-                .outerjoin(SentRecipient.__table__, _recipients.sent_id == _messages.id)
-                .where(wanted).order_by(_messages.id, _recipients.address), params).all():
+        size, params = statements.padded(chunk, "i")
+        for sent_id, sender, sent_at, address in statements.fetch(session, _matches_query(size), params):
             if sent_at >= since:  # the band rows' window is whole minutes
                 addresses = found.setdefault(sent_id, (sender, sent_at, []))[2]
                 if address is not None:
@@ -309,12 +314,14 @@ def count_sent(session: Session, org: Organisation, sender: str, since: datetime
     sender's own domain). One query."""
     sender = sender.strip().lower()
     domains = [d.lower() for d in (org.domains or [])] or [sender.rpartition("@")[2]]
-    rows = session.execute(
-        select(SentRecipient.sent_id, SentRecipient.address)
-        .join(SentMessage, SentMessage.id == SentRecipient.sent_id)
-        .where(SentMessage.org_id == org.id, SentMessage.sender == sender, SentMessage.sent_at >= _aware(since))
-    )
+    rows = statements.fetch(session, _SENDS, {"org": org.id, "sender": sender, "since": _aware(since)})
     return len({sent_id for sent_id, address in rows if not _internal(address, domains)})
+
+
+_SENDS = (select(SentRecipient.sent_id, SentRecipient.address)
+          .join(SentMessage, SentMessage.id == SentRecipient.sent_id)
+          .where(SentMessage.org_id == bindparam("org"), SentMessage.sender == bindparam("sender"),
+                 SentMessage.sent_at >= bindparam("since", type_=SentMessage.sent_at.type)))
 
 
 def history(session: Session, org: Organisation, when: datetime) -> list[SentMessage]:

@@ -126,3 +126,36 @@ def test_demo_seed_is_idempotent_and_realistic(database):
         assert count >= 5 and len({r for s in reused for r in s.addresses}) >= 5
         assert len({s.sender for s in reused}) == 2
         assert not any(r.endswith("@brightway-lighting.cn") for s in reused for r in s.addresses)
+
+
+def test_padded_lists_round_up_to_a_power_of_two_with_the_last_value():
+    from backend.storage.statements import padded
+
+    assert padded(["a"], "k") == (8, {f"k{i}": "a" for i in range(8)})
+    size, params = padded(list(range(9)), "i")
+    assert size == 16 and [params[f"i{j}"] for j in range(16)] == list(range(9)) + [8] * 7
+
+
+def test_fetch_applies_column_and_parameter_types_like_the_orm(database, demo_org):
+    from sqlalchemy import bindparam
+
+    from backend.storage.statements import fetch, in_list, padded
+
+    beijing = timezone(timedelta(hours=8))
+    with database.session() as session:
+        org = session.get(Organisation, demo_org)
+        for hour in (8, 9, 10):
+            sent.record(session, org, sender="a@b.cn", recipients=["c@d.de"],
+                        sent_at=datetime(2026, 11, 27, hour, tzinfo=beijing), fingerprint=bytes([hour]) * 64)
+    statement = (select(SentMessage.sent_at, SentMessage.fingerprint, SentMessage.sender)
+                 .where(SentMessage.sent_at >= bindparam("since", type_=SentMessage.sent_at.type),
+                        in_list(SentMessage.sender, 8, "s"))
+                 .order_by(SentMessage.sent_at))
+    with database.session() as session:
+        orm = session.execute(statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc),
+                                          **padded(["a@b.cn"], "s")[1]}).all()
+        raw = fetch(session, statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc),
+                                         **padded(["a@b.cn"], "s")[1]})
+    assert raw == [tuple(row) for row in orm]
+    assert [r[0] for r in raw] == [datetime(2026, 11, 27, h, tzinfo=timezone.utc) for h in (1, 2)]
+    assert raw[0][1] == bytes([9]) * 64 and isinstance(raw[0][1], bytes)
