@@ -91,7 +91,10 @@ Storage and SQL
   ``WHERE org_id = ? AND band_key IN (<32 keys of the draft>)``, then compute
   ``similarity`` on the returned candidates' fingerprints (as
   ``NearDuplicateIndex.query`` does).  The 14-day window is a filter on the
-  message row, not part of the key.
+  message row, not part of the key.  Grouping the rows by message and
+  keeping those with at least two equal keys drops most chance collisions
+  (~15x fewer candidates) for about one true match in 200 on the benchmark
+  corpus: pairs at the threshold share ~2.5 bands on average.
 
   On the benchmark corpus (one sales team's mail, heavy on stock phrases) ~4 %
   of stored messages become candidates of a lookup, so keep the band rows

@@ -28,7 +28,7 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, or_, select
+from sqlalchemy import Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.storage import statements
@@ -229,26 +229,25 @@ def prune_bands(session: Session, org: Organisation, now: datetime, limit: int |
 
 
 _bands, _messages, _recipients = SentBand.__table__.c, SentMessage.__table__.c, SentRecipient.__table__.c
-# Above this many candidates a lookup verifies only those sharing at least
-# two band keys with the draft. Most candidates are chance collisions of one
-# 16-bit band (on the benchmark corpus, mail of one sales team, 1-6 % of all
-# messages in the window), each costing a primary-key probe (~3 us on SQLite,
-# ~5 us on PostgreSQL) plus a similarity; with two shared bands required they
-# drop ~15-fold, while ~2 % of the true near-duplicates share only one band
-# and are missed. So a lookup is exact for small and medium histories and
-# bounded (recall ~97 % of pairs) for very large windows.
-EXACT_CANDIDATES = 1000
-# Candidates: messages of the organisation sharing a band key with the draft
-# inside the window (to the minute), how many keys each shares, and how many
-# candidates there are in all; the fingerprint is fetched only for those kept.
+# Candidates: messages of the organisation inside the window (to the
+# minute) sharing at least two of the draft's band keys, with their
+# fingerprints for verification. One shared key is mostly chance: 16-bit
+# band values of mail from one sales team (same products, same stock
+# phrases) collide for 1-6 % of the window, and each such candidate costs a
+# primary-key probe. Near-duplicates at the 0.85 threshold share ~2.5 bands
+# on average and those above it many more: on the benchmark corpus
+# (bench/analyze.py, truth = fuzz.ratio >= 85) the second band drops ~15x of
+# the candidates, 1 true match in 200 and 7 % of the false ones.
 # The 32 keys are separate parameters, not one expanding IN list: the
 # statement then compiles once, instead of being re-rendered on every lookup.
 _KEY_PARAMS = [bindparam(f"k{i}") for i in range(32)]  # nlp.fingerprint.N_BANDS
+MIN_SHARED_BANDS = 2
 _hits = (
-    select(_bands.sent_id, func.count().label("shared"), func.count().over().label("total"))
+    select(_bands.sent_id)
     .where(_bands.org_id == bindparam("org"), _bands.band_key.in_(_KEY_PARAMS),
            _bands.sent_minute >= bindparam("minute"))
     .group_by(_bands.sent_id)
+    .having(func.count() >= MIN_SHARED_BANDS)
     .subquery("hits")
 )
 # The fingerprint as a correlated scalar subquery on purpose: it can only be a
@@ -258,7 +257,7 @@ _hits = (
 _CANDIDATES = select(
     _hits.c.sent_id,
     select(_messages.fingerprint).where(_messages.id == _hits.c.sent_id).scalar_subquery(),
-).where(or_(_hits.c.shared >= 2, _hits.c.total <= bindparam("exact")))
+)
 
 
 @functools.cache
@@ -275,17 +274,15 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
     similarity to `fp` is at least `threshold`, most similar first (the
     `nlp.sent_index.SentIndex.lookup` contract).
 
-    Two queries: the candidates' ids and fingerprints only (most candidates
-    are chance band collisions, so each must cost as little as possible),
-    then sender, time and recipients of those that pass -- skipped when
-    none does. Exact up to `EXACT_CANDIDATES` candidates; beyond, only
-    messages sharing two band keys with `fp` are verified (see there).
+    Two queries: the ids and fingerprints of the messages sharing
+    `MIN_SHARED_BANDS` band keys with `fp` (see there), then sender, time
+    and recipients of those that pass -- skipped when none does.
     """
     from nlp.fingerprint import band_keys, similarities
     from nlp.sent_index import SentRecord
 
     since = _aware(since)
-    params = {"org": org.id, "minute": sent_minute(since), "exact": EXACT_CANDIDATES,
+    params = {"org": org.id, "minute": sent_minute(since),
               **{p.key: k for p, k in zip(_KEY_PARAMS, band_keys(fp), strict=True)}}
     candidates = [(sent_id, other) for sent_id, other in statements.fetch(session, _CANDIDATES, params)
                   if other is not None]
