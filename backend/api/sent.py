@@ -2,12 +2,13 @@
 so template reuse and send bursts see the whole organisation's mail."""
 from __future__ import annotations
 
-from datetime import datetime, timezone
 import logging
+from datetime import datetime, timezone
 from typing import Any
 
 from flask import jsonify
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
 
 from backend import analysis, db
 from backend.api import bp
@@ -70,7 +71,7 @@ def record_sent():
     return response
 
 
-def _prune_bands(session, org_id: int) -> None:
+def _prune_bands(session: Session, org_id: int) -> None:
     """Keep the band index to the lookup window, a batch at a time, on the
     side of recording (the add-ins post after sending: nobody waits). A
     failure is logged and left for the next call or `sendwise sent prune`."""
