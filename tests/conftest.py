@@ -85,12 +85,7 @@ def database_url(request, migrated_db_file, tmp_path) -> Iterator[str]:
         shutil.copy(migrated_db_file, path)
         yield f"sqlite:///{path}"
         return
-    template = request.getfixturevalue("postgres_template")
-    name = template.clone()
-    try:
-        yield template.url_for(name)
-    finally:
-        template.drop(name)
+    yield from _postgres_database(request, migrated=True)
 
 
 @pytest.fixture(params=["sqlite", "postgresql"])
@@ -99,8 +94,14 @@ def empty_database_url(request, tmp_path) -> Iterator[str]:
     if request.param == "sqlite":
         yield f"sqlite:///{tmp_path / 'fresh.db'}"
         return
+    yield from _postgres_database(request, migrated=False)
+
+
+def _postgres_database(request, *, migrated: bool) -> Iterator[str]:
+    """The URL of a new database on the test server (a clone of the migrated
+    template, or empty), dropped afterwards."""
     template = request.getfixturevalue("postgres_template")
-    name = template.empty()
+    name = template.clone() if migrated else template.empty()
     try:
         yield template.url_for(name)
     finally:

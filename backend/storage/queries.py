@@ -45,18 +45,12 @@ def upsert_user(session: Session, org: Organisation, email: str, role: str = "me
 
 def contacts_by_email(session: Session, org: Organisation, emails: Iterable[str]) -> list[Contact]:
     """The organisation's contacts among `emails` (case-insensitive), with
-    their interactions loaded."""
+    their interactions loaded, ordered by email."""
     wanted = sorted({e.lower() for e in emails})
     if not wanted:
         return []
-    return list(
-        session.scalars(
-            select(Contact)
-            .where(Contact.org_id == org.id, Contact.email.in_(wanted))
-            .options(selectinload(Contact.interactions))
-            .order_by(Contact.email)
-        )
-    )
+    size, params = statements.padded(wanted, "e")
+    return list(session.scalars(_by_email_query(size), {"org": org.id, **params}).unique())
 
 
 def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str], company_keys: Iterable[str],
@@ -71,10 +65,7 @@ def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str
     """
     emails = sorted({e.lower() for e in emails})
     keys = sorted(set(company_keys))
-    recipients: list[Contact] = []
-    if emails:
-        size, params = statements.padded(emails, "e")
-        recipients = list(session.scalars(_recipients_query(size), {"org": org.id, **params}).unique())
+    recipients = contacts_by_email(session, org, emails)
     named: list[tuple[str, str | None, str | None]] = []
     if keys:
         size, params = statements.padded(keys, "k")
@@ -85,7 +76,7 @@ def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str
 
 
 @functools.cache
-def _recipients_query(size: int) -> Select:
+def _by_email_query(size: int) -> Select:
     return (select(Contact).where(Contact.org_id == bindparam("org"), statements.in_list(Contact.email, size, "e"))
             .options(joinedload(Contact.interactions)).order_by(Contact.email))
 
