@@ -2,7 +2,8 @@
 
 `create_app(config=None)` builds an app from the environment
 (backend/config.py), with `config` (a mapping of the same keys) applied on
-top — tests pass their own database and mode this way.
+top — tests pass their own database and mode this way, and a `CLOCK`
+(backend/clock.py) to pin the time.
 """
 from __future__ import annotations
 
@@ -24,7 +25,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import api, db
+    from backend import api, clock, db
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -35,6 +36,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.json.ensure_ascii = False  # zh-CN messages stay readable
     logging.getLogger("sendwise").setLevel(app.config["LOG_LEVEL"])
 
+    clock.install(app, app.config.get("CLOCK") or clock.default_clock())
     db.init_app(app, Database(app.config["DATABASE_URL"]))
     register_error_handlers(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")

@@ -7,6 +7,7 @@ missing or broken, instead of failing at import.
 from __future__ import annotations
 
 import importlib
+from datetime import datetime
 from types import ModuleType
 from typing import Any
 
@@ -39,9 +40,13 @@ def engine_loaded() -> bool:
         return False
 
 
-def analyze(request: dict[str, Any], *, session: Session | None = None, org: Organisation | None = None) -> dict:
-    """The report for `request`. With `org` (and its `session`), the stored
-    context of that organisation is merged in (see storage.context).
+def analyze(request: dict[str, Any], *, now: datetime, session: Session | None = None,
+            org: Organisation | None = None) -> dict:
+    """The report for `request` at `now` (the caller's clock). With `org`
+    (and its `session`), the stored context of that organisation is merged
+    in (see storage.context) and `now` replaces any inline `context.now`:
+    stored history is judged by the server's time, not the caller's.
+    Without `org`, `now` only fills in a missing `context.now`.
 
     Raises `BadRequest` for invalid input (the engine's `InvalidRequest` is
     one: same `.code` and one-line message) and `EngineUnavailable`.
@@ -52,6 +57,10 @@ def analyze(request: dict[str, Any], *, session: Session | None = None, org: Org
         from backend.storage.context import assemble
 
         request, sent_index = assemble(session, org, request)
+        request["context"]["now"] = now.isoformat()
+    elif not isinstance(request.get("context"), dict) or request["context"].get("now") is None:
+        context = request.get("context") if isinstance(request.get("context"), dict) else {}
+        request = {**request, "context": {**context, "now": now.isoformat()}}
     try:
         report = nlp.analyze(request, sent_index=sent_index)
     except nlp.InvalidRequest as exc:

@@ -20,6 +20,7 @@ from flask import Request, current_app, g, request
 from sqlalchemy.orm import Session
 
 from backend import db
+from backend.clock import app_clock
 from backend.errors import ApiError
 from backend.storage import apikeys, queries
 from backend.storage.models import Organisation
@@ -93,7 +94,7 @@ def _caller_from_api_key(token: str, session: Session) -> Caller:
         found = apikeys.verify(session, token)
     except apikeys.KeyRejected as exc:
         raise ApiError(401, "unauthorized", str(exc)) from None
-    if apikeys.touch(session, found.key):
+    if apikeys.touch(session, found.key, app_clock().now()):
         session.commit()  # nothing else is pending this early in a request
     return Caller(org=found.org, actor=f"apikey:{found.key.prefix}", method="api_key", api_key_id=found.key.id)
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from backend.clock import default_clock
 from backend.connectors.cli import crm
 from backend.errors import BadRequest
 
@@ -56,7 +57,7 @@ def check(source: str, as_json: bool, locale: str | None, org_slug: str | None) 
         if org_slug:
             report = _analyze_for_org(request, org_slug)
         else:
-            report = analysis.analyze(request)
+            report = analysis.analyze(request, now=default_clock().now())
     except analysis.EngineUnavailable as exc:
         raise Failure(str(exc)) from None
 
@@ -199,10 +200,11 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
         with database.session() as session:
             if queries.org_by_slug(session, slug) is not None:
                 raise BadRequest(f"organisation {slug!r} already exists")
-            created = queries.upsert_org(session, slug, name=(name or slug).strip(), domains=clean_domains,
+            now = default_clock().now()
+            created = queries.upsert_org(session, slug, now, name=(name or slug).strip(), domains=clean_domains,
                                          postal_address=(postal_address or "").strip() or None,
                                          default_locale=locale, policy={})
-            audit(session, created, _cli_actor(), "org.create", {"domains": clean_domains, "locale": locale})
+            audit(session, created, _cli_actor(), now, "org.create", {"domains": clean_domains, "locale": locale})
     click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); "
                f"next: sendwise apikey create --org {slug}")
 
@@ -222,8 +224,9 @@ def apikey_create(org_slug: str, label: str | None) -> None:
 
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
-        row, key = apikeys.create(session, organisation, label=label)
-        audit(session, organisation, _cli_actor(), "apikey.create", {"prefix": row.prefix, "label": label})
+        now = default_clock().now()
+        row, key = apikeys.create(session, organisation, now, label=label)
+        audit(session, organisation, _cli_actor(), now, "apikey.create", {"prefix": row.prefix, "label": label})
     click.echo(key)
     click.echo(f"API key {row.prefix}… for '{organisation.slug}': it is shown only this once.", err=True)
 
@@ -257,11 +260,12 @@ def apikey_revoke(prefix: str, org_slug: str) -> None:
         raise BadRequest(f"give the key's prefix as `sendwise apikey list` shows it ({apikeys.PREFIX_LENGTH} characters)")
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
-        revoked = apikeys.revoke(session, organisation, prefix)
+        now = default_clock().now()
+        revoked = apikeys.revoke(session, organisation, prefix, now)
         if not revoked:
             raise BadRequest(f"no active key {prefix}… in '{organisation.slug}'")
         for key in revoked:
-            audit(session, organisation, _cli_actor(), "apikey.revoke", {"prefix": key.prefix})
+            audit(session, organisation, _cli_actor(), now, "apikey.revoke", {"prefix": key.prefix})
     click.echo(f"revoked {', '.join(k.prefix + '…' for k in revoked)}")
 
 
@@ -320,7 +324,7 @@ def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
             counts = bulk_upsert(session, organisation, unique, progress=bar.update)
         summary = {"file": name, "format": table.description, "imported": counts.created,
                    "updated": counts.updated + repeats, "rejected": rejected, "readmitted": readmitted}
-        audit(session, organisation, _cli_actor(), "contacts.import", summary)
+        audit(session, organisation, _cli_actor(), default_clock().now(), "contacts.import", summary)
     click.echo(f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
                f"rejected {rejected}" + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else ""))
 
@@ -377,7 +381,7 @@ def contacts_erase(email: str, org_slug: str) -> None:
         raise BadRequest(f"{email!r} is not an email address")
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
-        erased = erase(session, organisation, address, _cli_actor())
+        erased = erase(session, organisation, address, _cli_actor(), default_clock().now())
     click.echo(f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
                f"{_count(erased.interactions, 'interaction')}, {_count(erased.sent_messages, 'sent message')}; "
                "CRM syncs and imports will skip it")
@@ -395,8 +399,6 @@ def sent_prune(org_slug: str | None) -> None:
     template-reuse window (plus a day); fingerprints stay. Recording sent
     mail over the API does this a batch at a time; run it after an import
     of old history or on a schedule."""
-    from datetime import datetime, timezone
-
     from sqlalchemy import select
 
     from backend.storage import sent as sent_store
@@ -405,7 +407,7 @@ def sent_prune(org_slug: str | None) -> None:
     with open_database() as database, database.session() as session:
         orgs = [_org(session, org_slug, database)] if org_slug else session.scalars(
             select(Organisation).order_by(Organisation.slug)).all()
-        now = datetime.now(timezone.utc)
+        now = default_clock().now()
         for organisation in orgs:
             pruned = sent_store.prune_bands(session, organisation, now, limit=None)
             session.commit()
@@ -503,14 +505,14 @@ def _analyze_for_org(request: dict[str, Any], slug: str) -> dict[str, Any]:
         org = queries.org_by_slug(session, slug)
         if org is None:
             raise BadRequest(f"no organisation {slug!r} in {_safe_url(database.url)} (try `sendwise demo seed`)")
-        return analysis.analyze(request, session=session, org=org)
+        return analysis.analyze(request, now=default_clock().now(), session=session, org=org)
 
 
 def _seed(database):
     from backend import demo as demo_data
 
     with database.session() as session:
-        return demo_data.seed(session)
+        return demo_data.seed(session, default_clock().now())
 
 
 @contextmanager

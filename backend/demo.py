@@ -1,8 +1,8 @@
 """The demo organisation: a Ningbo lighting exporter with a small CRM and a
 few days of sent history, so every part of sendwise shows something real.
 
-`seed(session)` is idempotent: organisation, users and contacts are upserted
-(interactions replaced), and the sent history is rebuilt relative to now.
+`seed(session, now)` is idempotent: organisation, users and contacts are upserted
+(interactions replaced), and the sent history is rebuilt relative to `now`.
 
 Sent history is stored as fingerprints only. The texts below exist in this
 source file to compute them; they never reach the database. Each one is
@@ -12,7 +12,7 @@ recorded the way `POST /api/v1/sent` records a message
 """
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timedelta
 
 from sqlalchemy.orm import Session
 
@@ -135,13 +135,13 @@ def _contacts(today: date) -> list[dict]:
     ]
 
 
-def seed(session: Session, now: datetime | None = None) -> Organisation:
-    """Create or refresh the demo organisation (slug `demo`). Requires the
-    engine (`nlp`) to fingerprint the sent history."""
+def seed(session: Session, now: datetime) -> Organisation:
+    """Create or refresh the demo organisation (slug `demo`), its contacts'
+    history and sent mail dated relative to `now`. Requires the engine
+    (`nlp`) to fingerprint the sent history."""
     import nlp
 
-    now = now or datetime.now(timezone.utc)
-    org = queries.upsert_org(session, DEMO_ORG_SLUG, **ORG)
+    org = queries.upsert_org(session, DEMO_ORG_SLUG, now, **ORG)
     for email, role in USERS:
         queries.upsert_user(session, org, email, role)
     for contact in _contacts(now.date()):

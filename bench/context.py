@@ -287,7 +287,7 @@ def create_org(database, data: Data) -> int:
     from backend.storage import queries
 
     with database.session() as session:
-        org = queries.upsert_org(session, DEMO_ORG_SLUG, name="Ningbo Brightway Lighting Co., Ltd.",
+        org = queries.upsert_org(session, DEMO_ORG_SLUG, data.now, name="Ningbo Brightway Lighting Co., Ltd.",
                                  domains=[ORG_DOMAIN], postal_address="No. 218 Jinhui Road, Ningbo, China",
                                  default_locale="en", policy={}, bands_pruned_before=band_cutoff(data))
         for email in (f"sales{i}@{ORG_DOMAIN}" for i in range(N_SENDERS)):
@@ -517,13 +517,13 @@ def bench_in_process(database, data: Data) -> tuple[float, float]:
     def one(request):
         with database.sessions() as session:
             org = queries.org_by_slug(session, "demo")
-            analysis.analyze(request, session=session, org=org)
+            analysis.analyze(request, now=data.now, session=session, org=org)
 
     p50s, p99s, fired = [], [], 0
     with database.sessions() as session:
         org = queries.org_by_slug(session, "demo")
         for r in data.requests[:20]:
-            report = analysis.analyze(r, session=session, org=org)
+            report = analysis.analyze(r, now=data.now, session=session, org=org)
             fired += any(f["code"] == "mass.template_reuse" for f in report["findings"])
     for _ in range(ARGS.runs):
         p50, p99 = percentiles(timed(one, data.requests))
@@ -611,7 +611,7 @@ def bench_record(database, data: Data) -> None:
         with database.session() as session:
             org = queries.org_by_slug(session, "demo")
             sent.record(session, org, sender=data.sender_emails[i % N_SENDERS],
-                        recipients=[f"new{i}@example-shop.de"], sent_at=datetime.now(timezone.utc), fingerprint=fp,
+                        recipients=[f"new{i}@example-shop.de"], sent_at=data.now, fingerprint=fp,
                         message_id=f"<bench-{i}-{time.time_ns()}@x>")
         ms.append((time.perf_counter() - t0) * 1000)
     p50, p99 = percentiles(ms)

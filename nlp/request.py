@@ -14,6 +14,7 @@ from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
 
+from .clock import wall_clock
 from .errors import InvalidRequest
 
 # A body beyond this is not an email someone is typing; analysing it would
@@ -217,7 +218,7 @@ def _attachment(value: Any, where: str) -> Attachment:
 # -- context ---------------------------------------------------------------
 
 def _context(c: dict) -> Context:
-    now = _datetime(c["now"], "context.now") if c.get("now") is not None else datetime.now(timezone.utc)
+    now = _datetime(c["now"], "context.now") if c.get("now") is not None else wall_clock()
     org = _obj(c.get("org") or {}, "context.org")
     domains = tuple(_str(x, "context.org.domains[]").strip().lower().lstrip("@")
                     for x in _list(org.get("domains"), "context.org.domains"))

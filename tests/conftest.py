@@ -1,6 +1,7 @@
 """Shared fixtures: a migrated database per test (SQLite, and PostgreSQL when
 SENDWISE_TEST_POSTGRES_URL names a server: see scripts/pg-test-env), apps
-built by the factory, and a real HTTP server (werkzeug, 127.0.0.1, free port)."""
+built by the factory with a pinned clock, and a real HTTP server (werkzeug,
+127.0.0.1, free port)."""
 from __future__ import annotations
 
 import json
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
@@ -25,11 +27,15 @@ from werkzeug.serving import make_server
 
 from backend import create_app
 from backend.auth import DEMO_ORG_SLUG
+from backend.clock import FixedClock
 from backend.storage import Database, queries
 from backend.storage.migrate import upgrade
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ORG_DOMAIN = "brightway-lighting.cn"
+# What the apps of in-process tests take for "now" (the `clock` fixture).
+# Subprocess tests run on the real clock and use relative times.
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 # A PostgreSQL URL (any database on the server; the role needs CREATEDB).
 POSTGRES_ENV = "SENDWISE_TEST_POSTGRES_URL"
 POSTGRES_SKIP = f"{POSTGRES_ENV} is not set, so PostgreSQL is not tested (run `make test-pg`)"
@@ -168,6 +174,13 @@ class PostgresTemplate:
 
 
 @pytest.fixture
+def clock() -> FixedClock:
+    """The clock of every app `make_app` builds, standing at `NOW` until a
+    test moves it: dates in tests never depend on the day they run."""
+    return FixedClock(NOW)
+
+
+@pytest.fixture
 def database(database_url) -> Iterator[Database]:
     database = Database(database_url)
     yield database
@@ -175,22 +188,23 @@ def database(database_url) -> Iterator[Database]:
 
 
 @pytest.fixture
-def demo_org(database) -> int:
+def demo_org(database, clock) -> int:
     """A minimal organisation under the demo slug (the full demo data set
     needs the engine's fingerprints; see test_demo_seed)."""
     with database.session() as session:
-        org = queries.upsert_org(session, DEMO_ORG_SLUG, name="Demo Lighting", domains=[ORG_DOMAIN],
+        org = queries.upsert_org(session, DEMO_ORG_SLUG, clock.now(), name="Demo Lighting", domains=[ORG_DOMAIN],
                                  postal_address="1 Demo Road, Ningbo, China", default_locale="en", policy={})
         return org.id
 
 
 @pytest.fixture
-def make_app(database_url) -> Iterator:
-    """Build apps on the test database; `make_app(DEMO_MODE=False)` etc."""
+def make_app(database_url, clock) -> Iterator:
+    """Build apps on the test database, on the test's `clock`; `make_app(DEMO_MODE=False)` etc."""
     apps: list[Flask] = []
 
     def factory(**config: Any) -> Flask:
-        app = create_app({"DATABASE_URL": database_url, "DEMO_MODE": True, "TESTING": True, **config})
+        app = create_app({"DATABASE_URL": database_url, "DEMO_MODE": True, "TESTING": True, "CLOCK": clock,
+                          **config})
         apps.append(app)
         return app
 
@@ -313,7 +327,7 @@ class Tenant:
 
 
 @pytest.fixture
-def make_tenant(database) -> Any:
+def make_tenant(database, clock) -> Any:
     """`make_tenant("acme")`: an organisation (domain acme.example.cn) and a
     fresh API key for it, written straight to the test database."""
     from backend.storage import apikeys
@@ -321,9 +335,9 @@ def make_tenant(database) -> Any:
     def make(slug: str, **fields: Any) -> Tenant:
         domain = f"{slug}.example.cn"
         with database.session() as session:
-            org = queries.upsert_org(session, slug, **{"name": slug.title(), "domains": [domain],
-                                                       "default_locale": "en", "policy": {}, **fields})
-            _, key = apikeys.create(session, org)
+            org = queries.upsert_org(session, slug, clock.now(), **{"name": slug.title(), "domains": [domain],
+                                                                    "default_locale": "en", "policy": {}, **fields})
+            _, key = apikeys.create(session, org, clock.now())
             return Tenant(org.id, slug, domain, key)
 
     return make

@@ -7,6 +7,7 @@ from backend import analysis, db, version
 from backend.adapters.json_request import parse_request
 from backend.api import bp
 from backend.auth import Caller, current_caller
+from backend.clock import app_clock
 from backend.errors import ApiError
 
 
@@ -21,7 +22,7 @@ def analyze():
     """
     caller, analysis_request = caller_and_json()
     try:
-        report = analysis.analyze(analysis_request, session=db.session(), org=caller.org)
+        report = analysis.analyze(analysis_request, now=app_clock().now(), session=db.session(), org=caller.org)
     except analysis.EngineUnavailable as exc:
         raise ApiError(503, "engine_unavailable", str(exc)) from None
     return jsonify(report)

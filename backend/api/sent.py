@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from backend import analysis, db
 from backend.api import bp
 from backend.api.routes import caller_and_json
+from backend.clock import app_clock
 from backend.errors import ApiError, BadRequest
 from backend.storage import sent
 from backend.storage.models import Organisation, SentMessage
@@ -29,7 +30,8 @@ def record_sent():
     Body (`Content-Type: application/json`): `{"draft": {...}, "message_id":
     "<...>", "sent_at": "2026-11-27T10:00:00Z"}`: `draft` as in an analysis
     request (from, to/cc/bcc, subject, body); `message_id` and `sent_at`
-    optional (`sent_at` defaults to now; without an offset it is UTC).
+    optional (`sent_at` defaults to the server's clock; without an offset
+    it is UTC).
     Stored: sender, recipients, time, Message-ID and the fingerprint of the
     body without greeting and signature, never the subject or text; plus an
     interaction (date, "out", subject) for each recipient who is a contact.
@@ -42,8 +44,9 @@ def record_sent():
     """
     caller, payload = caller_and_json()
     session = db.session()
+    now = app_clock().now()
     message_id = _message_id(payload.get("message_id"))
-    sent_at = _sent_at(payload.get("sent_at"))
+    sent_at = _sent_at(payload.get("sent_at"), now)
     draft = payload["draft"]
     try:
         nlp = analysis.engine()  # the fingerprint must be the engine's
@@ -67,16 +70,15 @@ def record_sent():
         session.rollback()
         row, created = sent.record(session, session.get(Organisation, org_id), **fields)
     response = jsonify({"sent": _describe(row), "created": created}), 201 if created else 200
-    _prune_bands(session, org_id)
+    _prune_bands(session, org_id, now)
     return response
 
 
-def _prune_bands(session: Session, org_id: int) -> None:
+def _prune_bands(session: Session, org_id: int, now: datetime) -> None:
     """Keep the band index to the lookup window, a batch at a time, on the
     side of recording (the add-ins post after sending: nobody waits). A
     failure is logged and left for the next call or `sendwise sent prune`."""
     org = session.get(Organisation, org_id)
-    now = datetime.now(timezone.utc)
     if not sent.prune_due(org, now):
         return
     try:
@@ -98,9 +100,9 @@ def _message_id(value: Any) -> str | None:
     return value
 
 
-def _sent_at(value: Any) -> datetime:
+def _sent_at(value: Any, now: datetime) -> datetime:
     if value is None:
-        return datetime.now(timezone.utc)
+        return now
     if not isinstance(value, str):
         raise BadRequest("'sent_at' must be an ISO 8601 date-time string")
     try:

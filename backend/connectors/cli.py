@@ -66,6 +66,7 @@ def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, f
     read from the environment variable VAR and never printed or stored."""
     from backend.connectors.base import ConnectorError
     from backend.connectors.hubspot import SOURCE, HubSpotConnector
+    from backend.clock import default_clock
     from backend.connectors.sync import sync_contacts
 
     def progress(line: str) -> None:
@@ -87,7 +88,8 @@ def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, f
 
     with _database() as database:
         try:
-            result = sync_contacts(database, org_slug.strip().lower(), SOURCE, connect, full=full, progress=progress)
+            result = sync_contacts(database, org_slug.strip().lower(), SOURCE, connect, clock=default_clock(),
+                                   full=full, progress=progress)
         except ConnectorError as exc:
             # "busy": refused before it began, so nothing failed.
             raise SyncFailed(str(exc) if exc.kind == "busy" else f"hubspot sync failed: {exc}") from None

@@ -98,6 +98,7 @@ from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from backend.clock import Clock, default_clock
 from backend.connectors.base import ConnectorError, CrmContact, CrmInteraction, Page, Progress
 
 SOURCE = "hubspot"
@@ -151,7 +152,8 @@ class HubSpotConnector:
     `token` is a private-app access token; `token_label` names where it came
     from ("$HUBSPOT_TOKEN") in error messages. `base_url` may point at any
     https host, or plain http on this machine (tests). `progress` gets a line
-    when a rate limit makes the sync wait. `sleep` is time.sleep.
+    when a rate limit makes the sync wait. `sleep` is time.sleep; `clock`
+    (backend/clock.py) reads a Retry-After given as a date.
     """
 
     source = SOURCE
@@ -165,6 +167,7 @@ class HubSpotConnector:
         timeout: float = DEFAULT_TIMEOUT,
         progress: Progress | None = None,
         sleep: Callable[[float], None] = time.sleep,
+        clock: Clock | None = None,
     ):
         token = (token or "").strip()
         if not token:
@@ -177,6 +180,7 @@ class HubSpotConnector:
         self._timeout = (timeout, timeout)  # (connect, read) for urllib3
         self._progress = progress or (lambda line: None)
         self._sleep = sleep
+        self._clock = clock or default_clock()
         self._client: Any = None
         self._apis: dict[str, Any] = {}
         self._companies: dict[str, dict[str, str | None]] = {}  # id -> properties, once per sync
@@ -359,7 +363,7 @@ class HubSpotConnector:
             except Exception as exc:  # noqa: BLE001 - the SDK raises per-package classes and raw urllib3 errors
                 status = _api_status(exc)
                 if status == 429:
-                    wait = _retry_after(exc)
+                    wait = _retry_after(exc, self._clock.now())
                     if wait > MAX_RETRY_AFTER:
                         raise ConnectorError(f"HubSpot rate limit (429) while {what}: it asks to wait {wait:.0f} s; "
                                              "try again later", "rate_limited") from None
@@ -574,7 +578,7 @@ def _api_status(exc: Exception) -> int | None:
     return None
 
 
-def _retry_after(exc: Exception) -> float:
+def _retry_after(exc: Exception, now: datetime) -> float:
     headers = getattr(exc, "headers", None) or {}
     value = headers.get("Retry-After") if hasattr(headers, "get") else None
     if value is None:
@@ -590,7 +594,7 @@ def _retry_after(exc: Exception) -> float:
         return DEFAULT_RETRY_AFTER
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return max(0.0, (moment - datetime.now(timezone.utc)).total_seconds())
+    return max(0.0, (moment - now).total_seconds())
 
 
 def _hubspot_message(body: Any) -> str:

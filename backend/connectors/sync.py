@@ -49,7 +49,8 @@ from backend.errors import BadRequest, describe_exception
 from backend.storage import Database, queries
 from backend.storage.contacts import dialect_insert, erased_on
 from backend.storage.context import contact_to_contract
-from backend.storage.models import CrmSync, Organisation, utcnow
+from backend.clock import Clock
+from backend.storage.models import CrmSync, Organisation
 
 log = logging.getLogger("sendwise")
 
@@ -104,13 +105,14 @@ def sync_contacts(
     source: str,
     connect: Callable[[], CrmConnector],
     *,
+    clock: Clock,
     full: bool = False,
     progress: Progress | None = None,
 ) -> SyncResult:
     """Copy the contacts of `connect()` (a connector for CRM `source`) into
     the organisation `org_slug`, and record the outcome in `crm_syncs`:
     only those modified since the last successful sync, unless `full` or
-    there was none.
+    there was none. Lock times and the recorded outcome come from `clock`.
 
     Raises `BadRequest` for an unknown organisation and `ConnectorError`
     (kind "busy") when another sync of the same CRM into the organisation
@@ -121,7 +123,7 @@ def sync_contacts(
     """
     say = progress or (lambda line: None)
     run_id = uuid.uuid4().hex
-    started = utcnow()
+    started = clock.now()
     with database.session() as session:
         org = queries.org_by_slug(session, org_slug)
         if org is None:
@@ -140,7 +142,7 @@ def sync_contacts(
         connector = connect()
         for page in connector.pages(since=since):
             with database.session() as session:
-                _renew(session, org_id, source, run_id)
+                _renew(session, org_id, source, run_id, clock.now())
                 _store_page(session, session.get(Organisation, org_id), source, page, result, seen)
             result.pages += 1
             say(f"{source}: page {result.pages}: {len(page.contacts) + len(page.skipped)} contacts "
@@ -160,7 +162,7 @@ def sync_contacts(
     finally:
         if connector is not None:
             connector.close()
-        result.finished_at = _record(database, org_id, source, run_id, started, error, result)
+        result.finished_at = _record(database, org_id, source, run_id, started, clock.now(), error, result)
     return result
 
 
@@ -188,12 +190,12 @@ def _claim(session: Session, org: Organisation, source: str, run_id: str, now: d
     return session.scalars(select(CrmSync).where(*this).execution_options(populate_existing=True)).one()
 
 
-def _renew(session: Session, org_id: int, source: str, run_id: str) -> None:
+def _renew(session: Session, org_id: int, source: str, run_id: str, now: datetime) -> None:
     """Renew the lock of the sync `run_id`, in the transaction that stores
     its next page; raise ConnectorError "superseded" if another sync took
     it over."""
     renewed = session.execute(update(CrmSync).where(
-        CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id).values(heartbeat_at=utcnow()))
+        CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id).values(heartbeat_at=now))
     if not renewed.rowcount:
         raise ConnectorError(f"another {source} sync took over after this one made no progress for "
                              f"{LOCK_EXPIRES_MINUTES} minutes; this one stopped", "superseded")
@@ -245,11 +247,10 @@ def _fields(contact: CrmContact, before: dict[str, Any] | None) -> dict[str, Any
     return fields
 
 
-def _record(database: Database, org_id: int, source: str, run_id: str, started: datetime, error: str | None,
-            result: SyncResult) -> datetime | None:
+def _record(database: Database, org_id: int, source: str, run_id: str, started: datetime, at: datetime,
+            error: str | None, result: SyncResult) -> datetime | None:
     """Write the outcome and release the lock, unless another sync took it
     over; never raises (it runs while another error may be on its way)."""
-    at = utcnow()
     outcome: dict[str, Any] = {"finished_at": at, "stats": result.stats(), "run_id": None, "heartbeat_at": None}
     if error is None:
         outcome.update(status="ok", error=None, last_success_at=at, last_success_started_at=started)

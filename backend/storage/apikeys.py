@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
-from backend.storage.models import ApiKey, Organisation, utcnow
+from backend.storage.models import ApiKey, Organisation
 
 TOKEN_PREFIX = "sw_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -47,11 +47,11 @@ def looks_like_key(token: str) -> bool:
     return token.startswith(TOKEN_PREFIX)
 
 
-def create(session: Session, org: Organisation, label: str | None = None) -> tuple[ApiKey, str]:
-    """A new key for `org`: (the stored row, the key itself). The key is
-    not kept anywhere: the caller shows it once."""
+def create(session: Session, org: Organisation, now: datetime, label: str | None = None) -> tuple[ApiKey, str]:
+    """A new key for `org`, created at `now`: (the stored row, the key
+    itself). The key is not kept anywhere: the caller shows it once."""
     key = TOKEN_PREFIX + "".join(secrets.choice(_ALPHABET) for _ in range(_RANDOM_CHARS))
-    row = ApiKey(org_id=org.id, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), label=label)
+    row = ApiKey(org_id=org.id, prefix=key[:PREFIX_LENGTH], key_hash=hash_key(key), label=label, created_at=now)
     session.add(row)
     session.flush()
     return row, key
@@ -73,11 +73,10 @@ def verify(session: Session, key: str) -> Verified:
     return Verified(api_key, org)
 
 
-def touch(session: Session, key: ApiKey, now: datetime | None = None) -> bool:
+def touch(session: Session, key: ApiKey, now: datetime) -> bool:
     """Set last_used_at unless it was set within TOUCH_INTERVAL; one
     conditional UPDATE, so concurrent requests never both write. Returns
     whether a row was written (the caller commits)."""
-    now = now or utcnow()
     if key.last_used_at is not None and now - key.last_used_at < TOUCH_INTERVAL:
         return False
     result = session.execute(
@@ -94,15 +93,14 @@ def for_org(session: Session, org: Organisation) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).where(ApiKey.org_id == org.id).order_by(ApiKey.created_at, ApiKey.id)))
 
 
-def revoke(session: Session, org: Organisation, prefix: str) -> list[ApiKey]:
-    """Revoke the organisation's active keys whose prefix starts with
-    `prefix` (a whole key works too). Returns the revoked rows."""
+def revoke(session: Session, org: Organisation, prefix: str, now: datetime) -> list[ApiKey]:
+    """Revoke (as of `now`) the organisation's active keys whose prefix
+    starts with `prefix` (a whole key works too). Returns the revoked rows."""
     prefix = prefix.strip()
     if looks_like_key(prefix) and len(prefix) > PREFIX_LENGTH:
         matches = [k for k in for_org(session, org) if k.key_hash == hash_key(prefix)]
     else:
         matches = [k for k in for_org(session, org) if k.prefix.startswith(prefix)]
-    now = utcnow()
     revoked = [k for k in matches if k.revoked_at is None]
     for key in revoked:
         key.revoked_at = now

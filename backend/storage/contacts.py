@@ -21,7 +21,7 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.storage.models import (
-    AuditEvent, Contact, ErasedAddress, ErasureKey, Interaction, Organisation, company_key, utcnow,
+    AuditEvent, Contact, ErasedAddress, ErasureKey, Interaction, Organisation, company_key,
 )
 from backend.storage.sent import erase_address
 
@@ -137,7 +137,7 @@ class Erased:
     sent_messages: int
 
 
-def erase(session: Session, org: Organisation, email: str, actor: str) -> Erased:
+def erase(session: Session, org: Organisation, email: str, actor: str, now: datetime) -> Erased:
     """GDPR erasure of one address in one organisation: the contact, its
     interactions, and every stored sent message (fingerprint, recipients)
     that names the address; then the address goes on the organisation's
@@ -155,12 +155,12 @@ def erase(session: Session, org: Organisation, email: str, actor: str) -> Erased
     sent_messages = erase_address(session, org, email)
     hashed = address_hash(_erasure_key(session, org, create=True), email)
     table = ErasedAddress.__table__
-    stmt = dialect_insert(session)(table).values(org_id=org.id, address_hash=hashed, erased_at=utcnow())
+    stmt = dialect_insert(session)(table).values(org_id=org.id, address_hash=hashed, erased_at=now)
     # Erased again: the later date is the one to quote.
     session.execute(stmt.on_conflict_do_update(index_elements=[table.c.org_id, table.c.address_hash],
                                                set_={"erased_at": stmt.excluded.erased_at}))
     erased = Erased(contacts=contacts or 0, interactions=interactions or 0, sent_messages=sent_messages)
-    audit(session, org, actor, "contact.erase", {
+    audit(session, org, actor, now, "contact.erase", {
         "address_hash": hashed,
         "contacts": erased.contacts, "interactions": erased.interactions, "sent_messages": erased.sent_messages,
     })
@@ -214,9 +214,10 @@ def readmit(session: Session, org: Organisation, emails: Iterable[str]) -> int:
     return removed
 
 
-def audit(session: Session, org: Organisation, actor: str, action: str, detail: dict[str, Any]) -> AuditEvent:
-    """Record that `actor` did `action` in the organisation; `detail` must hold no message text."""
-    event = AuditEvent(org_id=org.id, actor=actor, action=action, detail=detail)
+def audit(session: Session, org: Organisation, actor: str, at: datetime, action: str,
+          detail: dict[str, Any]) -> AuditEvent:
+    """Record that `actor` did `action` in the organisation at `at`; `detail` must hold no message text."""
+    event = AuditEvent(org_id=org.id, actor=actor, at=at, action=action, detail=detail)
     session.add(event)
     session.flush()
     return event

@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import Select, bindparam, select
@@ -19,11 +20,11 @@ def org_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.slug == slug))
 
 
-def upsert_org(session: Session, slug: str, **fields: Any) -> Organisation:
-    """Create the organisation `slug` or update the given fields."""
+def upsert_org(session: Session, slug: str, now: datetime, **fields: Any) -> Organisation:
+    """Create the organisation `slug` (created at `now`) or update the given fields."""
     org = org_by_slug(session, slug)
     if org is None:
-        org = Organisation(slug=slug, **fields)
+        org = Organisation(slug=slug, created_at=now, **fields)
         session.add(org)
     else:
         for key, value in fields.items():

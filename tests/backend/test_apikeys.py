@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend import auth
 from backend.storage import apikeys
-from backend.storage.models import ApiKey, AuditEvent, Organisation, utcnow
+from backend.storage.models import ApiKey, AuditEvent, Organisation
 from tests.conftest import Http, serving
 
 
@@ -116,11 +116,11 @@ def test_a_key_cannot_be_revoked_through_another_organisation(sendwise_cli, make
     assert lookup(api, victim.auth).status == 404
 
 
-def test_last_used_is_written_at_most_once_a_minute(database, make_tenant):
+def test_last_used_is_written_at_most_once_a_minute(database, make_tenant, clock):
     tenant = make_tenant("acme")
     with database.session() as session:
         key = session.scalar(select(ApiKey).where(ApiKey.org_id == tenant.id))
-        now = utcnow()
+        now = clock.now()
         assert apikeys.touch(session, key, now) is True
         session.refresh(key)
         assert key.last_used_at == now

@@ -10,6 +10,7 @@ from backend.storage import contacts as store
 from backend.storage import queries
 from backend.storage.migrate import alembic_config, upgrade
 from backend.storage.models import Contact, ErasedAddress, ErasureKey
+from tests.conftest import NOW
 
 
 def test_repeated_emails_merge_in_file_order():
@@ -28,7 +29,7 @@ def test_repeated_emails_merge_in_file_order():
 
 def erase(database, slug: str, email: str) -> None:
     with database.session() as session:
-        store.erase(session, queries.org_by_slug(session, slug), email, "test")
+        store.erase(session, queries.org_by_slug(session, slug), email, "test", NOW)
 
 
 def test_the_erased_list_keeps_a_keyed_hash_per_organisation(database, make_tenant):
@@ -87,7 +88,7 @@ def test_migration_0006_goes_down_and_up_keeping_the_data_around_it(database, ma
         conn.execute(tables.tables["contacts"].insert().values(org_id=org_id, email="bob@x.com", unsubscribed=False))
         conn.execute(tables.tables["erasure_keys"].insert().values(org_id=org_id, salt=b"k" * 32))
         conn.execute(tables.tables["erased_addresses"].insert().values(
-            org_id=org_id, address_hash=store.address_hash(b"k" * 32, "anna@mueller.de"), erased_at=datetime.now(UTC)))
+            org_id=org_id, address_hash=store.address_hash(b"k" * 32, "anna@mueller.de"), erased_at=NOW))
     with database.engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0005")
     with database.engine.begin() as conn:

@@ -11,6 +11,7 @@ from backend.errors import BadRequest
 from backend.storage import queries, sent
 from backend.storage.context import assemble, recipient_emails
 from nlp.sent_index import SentRecord
+from tests.conftest import NOW
 
 ANNA = "anna.schmidt@mueller-leuchten.de"
 JAN = "j.devries@vrieslicht.nl"
@@ -119,7 +120,7 @@ def test_sent_index_finds_similar_messages_in_the_window_only(org_session):
     from nlp.fingerprint import fingerprint
 
     session, org = org_session
-    now = datetime.now(timezone.utc)
+    now = NOW
     template = ("We are a manufacturer of LED panel lights and downlights for wholesalers in Europe, "
                 "certified CE and RoHS, with a five year warranty and private label packaging from 500 pieces.")
     other = "Your order 2611 leaves Ningbo on Friday; the bill of lading follows once the vessel departs."

@@ -14,7 +14,7 @@ from backend.storage.migrate import alembic_config, upgrade
 from backend.storage.models import Base, Contact, Interaction, Organisation, SentBand, SentMessage, SentRecipient
 from backend.storage.sent_index import DbSentIndex
 from nlp.fingerprint import N_BANDS, fingerprint, similarity
-from tests.conftest import ORG_DOMAIN, Http, serving
+from tests.conftest import NOW, ORG_DOMAIN, Http, serving
 
 ANNA = "anna.schmidt@mueller-leuchten.de"
 TEMPLATE = (
@@ -41,7 +41,7 @@ def draft(to: list[str] | str, text: str = TEMPLATE, who: str = "tom.li", greeti
 
 
 def now() -> datetime:
-    return datetime.now(timezone.utc)
+    return NOW
 
 
 @pytest.fixture
@@ -89,7 +89,7 @@ def test_sent_api_records_once_per_message_id(http_org):
 def test_the_same_message_id_in_another_organisation_is_another_message(database, demo_org):
     with database.session() as session:
         demo = session.get(Organisation, demo_org)
-        other = queries.upsert_org(session, "other", name="Other Co", domains=["other.cn"])
+        other = queries.upsert_org(session, "other", NOW, name="Other Co", domains=["other.cn"])
         fp = fingerprint(TEMPLATE)
         _, created_a = sent.record(session, demo, sender="a@x.cn", recipients=["c@d.de"], sent_at=now(),
                                    fingerprint=fp, message_id="<same@id>")
@@ -228,7 +228,7 @@ def test_lookup_respects_the_window_and_the_organisation(database, demo_org):
     t = now()
     with database.session() as session:
         demo = session.get(Organisation, demo_org)
-        other = queries.upsert_org(session, "other", name="Other Co", domains=["other.cn"])
+        other = queries.upsert_org(session, "other", NOW, name="Other Co", domains=["other.cn"])
         for days, org, to in [(1, demo, "in@window.de"), (13.9, demo, "edge@window.de"),
                               (14.1, demo, "old@window.de"), (1, other, "other@org.de")]:
             sent.record(session, org, sender=f"tom.li@{ORG_DOMAIN}", recipients=[to],
@@ -346,7 +346,7 @@ def test_erase_address_removes_every_message_naming_it(database, demo_org):
     t = now()
     with database.session() as session:
         demo = session.get(Organisation, demo_org)
-        other = queries.upsert_org(session, "other", name="Other Co", domains=["other.cn"])
+        other = queries.upsert_org(session, "other", NOW, name="Other Co", domains=["other.cn"])
         sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=[ANNA], sent_at=t, fingerprint=fp)
         sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=["x@y.de", ANNA.upper()],
                     sent_at=t - timedelta(days=40), fingerprint=fp)
@@ -407,7 +407,7 @@ def test_prune_keeps_band_rows_only_inside_the_window_plus_margin(database, demo
     t = now()
     with database.session() as session:
         demo = session.get(Organisation, demo_org)
-        other = queries.upsert_org(session, "other", name="Other Co", domains=["other.cn"])
+        other = queries.upsert_org(session, "other", NOW, name="Other Co", domains=["other.cn"])
         ids = {days: sent.record(session, demo, sender=f"tom.li@{ORG_DOMAIN}", recipients=[f"d{days}@x.de"],
                                  sent_at=t - timedelta(days=days), fingerprint=fp)[0].id
                for days in (1, 14.5, 15.5, 40)}

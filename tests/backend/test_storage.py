@@ -13,6 +13,7 @@ from backend import demo
 from backend.storage import Database, queries, sent
 from backend.storage.migrate import current_revision, upgrade
 from backend.storage.models import Base, Contact, Organisation, SentMessage, User
+from tests.conftest import NOW
 
 
 def test_migrations_build_exactly_the_models(database):
@@ -99,10 +100,10 @@ def test_deleting_an_organisation_cascades(database, demo_org):
 
 
 def test_demo_seed_is_idempotent_and_realistic(database):
-    now = datetime.now(timezone.utc)
+    now = NOW
     for _ in range(2):
         with database.session() as session:
-            demo.seed(session, now=now)
+            demo.seed(session, now)
 
     with database.session() as session:
         org = queries.org_by_slug(session, "demo")

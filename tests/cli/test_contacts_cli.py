@@ -11,6 +11,7 @@ from datetime import date, datetime, timezone
 import pytest
 from sqlalchemy import func, select
 
+from backend.clock import SystemClock
 from backend.storage import contacts as store
 from backend.storage import queries
 from backend.storage.models import (
@@ -294,7 +295,7 @@ def test_erase_removes_contact_interactions_and_fingerprints_and_is_audited(
 
 def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, acme, database, tmp_path):
     ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme))
-    erased_on = datetime.now(timezone.utc).date().isoformat()  # the erasure's date (not run at midnight)
+    erased_on = SystemClock().now().date().isoformat()  # the erasure's date (not run at midnight)
     path = tmp_path / "list.csv"
     path.write_text("email,name\n"
                     "bob@x.com,Bob\n"

@@ -1,10 +1,11 @@
 """`sendwise sent prune`: the band index shrinks to the lookup window."""
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import timedelta
 
 from sqlalchemy import select
 
+from backend.clock import SystemClock
 from backend.storage import queries, sent
 from backend.storage.models import SentBand
 from nlp.fingerprint import fingerprint
@@ -12,7 +13,7 @@ from tests.backend.test_sent import TEMPLATE
 
 
 def test_prune_drops_old_band_rows_of_every_org_and_keeps_recent_ones(sendwise_cli, make_tenant, database):
-    now = datetime.now(timezone.utc)
+    now = SystemClock().now()  # `sendwise sent prune` runs on the system clock
     fp = fingerprint(TEMPLATE)
     make_tenant("acme")
     make_tenant("globex")

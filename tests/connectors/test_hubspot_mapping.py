@@ -109,14 +109,17 @@ def test_a_token_that_cannot_be_one_is_refused_before_any_request(token):
 
 
 def test_retry_after_as_an_http_date():
-    from email.utils import format_datetime
     from datetime import datetime, timedelta, timezone
+    from email.utils import format_datetime
 
     from backend.connectors.hubspot import _retry_after
 
-    class Exc:
-        headers = {"Retry-After": format_datetime(datetime.now(timezone.utc) + timedelta(seconds=30), usegmt=True)}
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
 
-    assert 25 <= _retry_after(Exc()) <= 30
+    class Exc:
+        headers = {"Retry-After": format_datetime(now + timedelta(seconds=30), usegmt=True)}
+
+    assert _retry_after(Exc(), now) == 30
+    assert _retry_after(Exc(), now + timedelta(seconds=40)) == 0
     Exc.headers = {}
-    assert _retry_after(Exc()) == 10.0
+    assert _retry_after(Exc(), now) == 10.0

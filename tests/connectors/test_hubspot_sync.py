@@ -10,6 +10,7 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 
 from backend.auth import DEMO_ORG_SLUG
+from backend.clock import SystemClock
 from backend.connectors.base import ConnectorError
 from backend.connectors.hubspot import CONTACT_PROPERTIES, MAX_RATE_LIMIT_RETRIES, HubSpotConnector
 from backend.connectors.sync import ERASED, INCREMENTAL_OVERLAP, sync_contacts
@@ -46,13 +47,14 @@ def run_sync(database, base, *, token=TOKEN, timeout=5.0, lines=None, full=False
     def connect():
         return HubSpotConnector(token, token_label="$HUBSPOT_TOKEN", base_url=base, timeout=timeout,
                                 progress=(lines.append if lines is not None else None))
-    return sync_contacts(database, org, "hubspot", connect, full=full,
+    # The fake HubSpot stamps edits with the real time, so the sync runs on the real clock.
+    return sync_contacts(database, org, "hubspot", connect, clock=SystemClock(), full=full,
                          progress=(lines.append if lines is not None else None))
 
 
 def now_stamp() -> str:
     """A lastmodifieddate for an edit made in HubSpot just now."""
-    return datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return SystemClock().now().isoformat(timespec="milliseconds").replace("+00:00", "Z")
 
 
 def millis(moment: datetime) -> int:
@@ -331,7 +333,7 @@ def test_an_unknown_organisation_records_nothing(database, demo_org, hubspot):
 
     _fake, base = hubspot
     with pytest.raises(BadRequest, match="no organisation 'nope'"):
-        sync(database, "nope", "hubspot", lambda: HubSpotConnector(TOKEN, base_url=base))
+        sync(database, "nope", "hubspot", lambda: HubSpotConnector(TOKEN, base_url=base), clock=SystemClock())
     assert sync_row(database) is None
 
 
@@ -454,7 +456,7 @@ def test_more_contacts_in_one_millisecond_than_a_search_returns_needs_a_full_syn
 
 def erase(database, email: str, org: str = DEMO_ORG_SLUG) -> None:
     with database.session() as session:
-        store.erase(session, queries.org_by_slug(session, org), email, "test")
+        store.erase(session, queries.org_by_slug(session, org), email, "test", SystemClock().now())
 
 
 def test_an_erased_address_is_not_synced_back(database, demo_org, hubspot):

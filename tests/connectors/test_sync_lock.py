@@ -17,7 +17,8 @@ from backend.auth import DEMO_ORG_SLUG
 from backend.connectors.base import ConnectorError
 from backend.connectors.sync import LOCK_EXPIRES, _claim
 from backend.storage import queries
-from backend.storage.models import CrmSync, utcnow
+from backend.clock import SystemClock
+from backend.storage.models import CrmSync
 from tests.conftest import PROJECT_ROOT
 from tests.connectors.fake_hubspot import CONTACTS_PATH, TOKEN, FakeHubSpot
 from tests.connectors.test_hubspot_sync import ANNA, ROSSI, run_sync, stored, sync_row
@@ -76,7 +77,7 @@ def test_of_many_syncs_starting_at_once_exactly_one_gets_the_lock(database, demo
         start.wait()
         try:
             with database.session() as session:
-                _claim(session, queries.org_by_slug(session, DEMO_ORG_SLUG), "hubspot", f"run{n}", utcnow())
+                _claim(session, queries.org_by_slug(session, DEMO_ORG_SLUG), "hubspot", f"run{n}", SystemClock().now())
             return "claimed"
         except ConnectorError as exc:
             assert exc.kind == "busy"
@@ -97,7 +98,7 @@ def test_of_many_syncs_starting_at_once_exactly_one_gets_the_lock(database, demo
 def test_the_lock_of_a_sync_without_progress_expires(database, demo_org, idle, taken_over):
     with FakeHubSpot() as base:
         run_sync(database, base)
-        long_ago = utcnow() - idle
+        long_ago = SystemClock().now() - idle
         set_row(database, status="running", run_id="crashed", started_at=long_ago, heartbeat_at=long_ago)
         if taken_over:
             result = run_sync(database, base)
