@@ -5,6 +5,7 @@
 top — tests pass their own database and mode this way, and a `CLOCK`
 (backend/clock.py) to pin the time.
 """
+
 from __future__ import annotations
 
 import logging

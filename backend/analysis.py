@@ -4,6 +4,7 @@ The engine (`nlp`) is imported on first use: the backend starts, answers
 health checks and reports "engine not loaded" even while the engine is
 missing or broken, instead of failing at import.
 """
+
 from __future__ import annotations
 
 import importlib
@@ -40,8 +41,9 @@ def engine_loaded() -> bool:
         return False
 
 
-def analyze(request: dict[str, Any], *, now: datetime, session: Session | None = None,
-            org: Organisation | None = None) -> dict:
+def analyze(
+    request: dict[str, Any], *, now: datetime, session: Session | None = None, org: Organisation | None = None
+) -> dict:
     """The report for `request` at `now` (the caller's clock). With `org`
     (and its `session`), the stored context of that organisation is merged
     in (see storage.context) and `now` replaces any inline `context.now`:

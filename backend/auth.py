@@ -10,6 +10,7 @@ Ways in:
 
 Views call `current_caller()`, which resolves the caller once per request.
 """
+
 from __future__ import annotations
 
 import ipaddress

@@ -4,6 +4,7 @@ Exit codes: 0 success (also when the draft has findings); 2 invalid input or
 usage, with one line `sendwise: error: <reason>` on stderr; 1 anything else
 (engine missing, database down), also as one line.
 """
+
 from __future__ import annotations
 
 import json
@@ -125,8 +126,12 @@ def demo_seed() -> None:
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
-@click.option("--demo/--no-demo", "demo_mode", default=None,
-              help="Loopback callers act as the demo organisation (default: SENDWISE_DEMO).")
+@click.option(
+    "--demo/--no-demo",
+    "demo_mode",
+    default=None,
+    help="Loopback callers act as the demo organisation (default: SENDWISE_DEMO).",
+)
 def serve(host: str, port: int, demo_mode: bool | None) -> None:
     """Migrate the database, seed the demo organisation in demo mode, and serve the API."""
     import waitress
@@ -150,10 +155,12 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
     if not analysis.engine_loaded():
         click.secho("  warning: analysis engine not loaded; /analyze answers 503", fg="yellow")
     else:
-        analysis.engine().warm_up()     # the first draft must not wait for the pipelines to load
+        analysis.engine().warm_up()  # the first draft must not wait for the pipelines to load
     click.echo(f"  health:   {base}/api/v1/health")
-    click.echo("  analyze:  curl -s -H 'Content-Type: application/json' "
-               f"--data @examples/cold-pitch.json {base}/api/v1/analyze")
+    click.echo(
+        "  analyze:  curl -s -H 'Content-Type: application/json' "
+        f"--data @examples/cold-pitch.json {base}/api/v1/analyze"
+    )
     click.echo("Press Ctrl+C to stop.")
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
@@ -173,12 +180,23 @@ def org() -> None:
 
 @org.command("create")
 @click.argument("slug")
-@click.option("--domain", "domains", multiple=True, required=True, metavar="DOMAIN",
-              help="A mail domain of the organisation (repeat for several); recipients there are internal.")
+@click.option(
+    "--domain",
+    "domains",
+    multiple=True,
+    required=True,
+    metavar="DOMAIN",
+    help="A mail domain of the organisation (repeat for several); recipients there are internal.",
+)
 @click.option("--postal-address", help="Postal address for commercial mail (CAN-SPAM).")
 @click.option("--name", help="Display name (default: SLUG).")
-@click.option("--locale", type=click.Choice(["en", "zh-CN"]), default="en", show_default=True,
-              help="Default language of findings.")
+@click.option(
+    "--locale",
+    type=click.Choice(["en", "zh-CN"]),
+    default="en",
+    show_default=True,
+    help="Default language of findings.",
+)
 def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, name: str | None, locale: str) -> None:
     """Create organisation SLUG (migrates the database first)."""
     from backend.storage import queries
@@ -201,12 +219,18 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
             if queries.org_by_slug(session, slug) is not None:
                 raise BadRequest(f"organisation {slug!r} already exists")
             now = default_clock().now()
-            created = queries.upsert_org(session, slug, now, name=(name or slug).strip(), domains=clean_domains,
-                                         postal_address=(postal_address or "").strip() or None,
-                                         default_locale=locale, policy={})
+            created = queries.upsert_org(
+                session,
+                slug,
+                now,
+                name=(name or slug).strip(),
+                domains=clean_domains,
+                postal_address=(postal_address or "").strip() or None,
+                default_locale=locale,
+                policy={},
+            )
             audit(session, created, _cli_actor(), now, "org.create", {"domains": clean_domains, "locale": locale})
-    click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); "
-               f"next: sendwise apikey create --org {slug}")
+    click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); next: sendwise apikey create --org {slug}")
 
 
 @cli.group()
@@ -243,8 +267,10 @@ def apikey_list(org_slug: str) -> None:
     with open_database() as database, database.session() as session:
         keys = apikeys.for_org(session, _org(session, org_slug, database))
         for key in keys:
-            click.echo(f"{key.prefix}…  created {when(key.created_at)}  last used {when(key.last_used_at)}  "
-                       f"{'revoked ' + when(key.revoked_at) if key.revoked_at else 'active'}  {key.label or ''}".rstrip())
+            click.echo(
+                f"{key.prefix}…  created {when(key.created_at)}  last used {when(key.last_used_at)}  "
+                f"{'revoked ' + when(key.revoked_at) if key.revoked_at else 'active'}  {key.label or ''}".rstrip()
+            )
 
 
 @apikey.command("revoke")
@@ -257,7 +283,9 @@ def apikey_revoke(prefix: str, org_slug: str) -> None:
 
     prefix = prefix.strip().rstrip("…")
     if len(prefix) < apikeys.PREFIX_LENGTH:
-        raise BadRequest(f"give the key's prefix as `sendwise apikey list` shows it ({apikeys.PREFIX_LENGTH} characters)")
+        raise BadRequest(
+            f"give the key's prefix as `sendwise apikey list` shows it ({apikeys.PREFIX_LENGTH} characters)"
+        )
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
         now = default_clock().now()
@@ -277,9 +305,12 @@ def contacts() -> None:
 @contacts.command("import")
 @click.argument("path", metavar="FILE", type=click.Path(dir_okay=False))
 @click.option("--org", "org_slug", required=True, metavar="SLUG")
-@click.option("--allow-erased", is_flag=True,
-              help="Import addresses erased earlier (the people came back and consented again) "
-                   "and take them off the erased list.")
+@click.option(
+    "--allow-erased",
+    is_flag=True,
+    help="Import addresses erased earlier (the people came back and consented again) "
+    "and take them off the erased list.",
+)
 def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
     """Import contacts from a CSV or XLSX file (English or Chinese headers),
     creating new ones and updating existing ones by email.
@@ -322,17 +353,31 @@ def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
         unique, repeats = merge_duplicates(rows)
         with _progress(show_progress, len(unique), f"saving {name}") as bar:
             counts = bulk_upsert(session, organisation, unique, progress=bar.update)
-        summary = {"file": name, "format": table.description, "imported": counts.created,
-                   "updated": counts.updated + repeats, "rejected": rejected, "readmitted": readmitted}
+        summary = {
+            "file": name,
+            "format": table.description,
+            "imported": counts.created,
+            "updated": counts.updated + repeats,
+            "rejected": rejected,
+            "readmitted": readmitted,
+        }
         audit(session, organisation, _cli_actor(), default_clock().now(), "contacts.import", summary)
-    click.echo(f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
-               f"rejected {rejected}" + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else ""))
+    click.echo(
+        f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
+        f"rejected {rejected}" + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else "")
+    )
 
 
 @contacts.command("export")
 @click.option("--org", "org_slug", required=True, metavar="SLUG")
-@click.option("--format", "fmt", type=click.Choice(["csv", "json"]), default="csv", show_default=True,
-              help="csv: the import's columns (round-trips); json: {\"contacts\": [...]} in the contract's shape, with interactions.")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["csv", "json"]),
+    default="csv",
+    show_default=True,
+    help="csv: the import's columns (round-trips); json: {\"contacts\": [...]} in the contract's shape, with interactions.",
+)
 def contacts_export(org_slug: str, fmt: str) -> None:
     """Write every contact of the organisation to stdout (GDPR access, backups, round trips).
 
@@ -359,7 +404,9 @@ def contacts_export(org_slug: str, fmt: str) -> None:
             else:
                 out.write('{"contacts": [')
                 for i, contact in enumerate(iter_contacts(session, organisation, with_interactions=True)):
-                    out.write(("," if i else "") + "\n  " + json.dumps(contact_to_contract(contact), ensure_ascii=False))
+                    out.write(
+                        ("," if i else "") + "\n  " + json.dumps(contact_to_contract(contact), ensure_ascii=False)
+                    )
                 out.write("\n]}\n")
     finally:
         out.flush()
@@ -382,9 +429,11 @@ def contacts_erase(email: str, org_slug: str) -> None:
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
         erased = erase(session, organisation, address, _cli_actor(), default_clock().now())
-    click.echo(f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
-               f"{_count(erased.interactions, 'interaction')}, {_count(erased.sent_messages, 'sent message')}; "
-               "CRM syncs and imports will skip it")
+    click.echo(
+        f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
+        f"{_count(erased.interactions, 'interaction')}, {_count(erased.sent_messages, 'sent message')}; "
+        "CRM syncs and imports will skip it"
+    )
 
 
 @cli.group()
@@ -405,14 +454,19 @@ def sent_prune(org_slug: str | None) -> None:
     from backend.storage.models import Organisation
 
     with open_database() as database, database.session() as session:
-        orgs = [_org(session, org_slug, database)] if org_slug else session.scalars(
-            select(Organisation).order_by(Organisation.slug)).all()
+        orgs = (
+            [_org(session, org_slug, database)]
+            if org_slug
+            else session.scalars(select(Organisation).order_by(Organisation.slug)).all()
+        )
         now = default_clock().now()
         for organisation in orgs:
             pruned = sent_store.prune_bands(session, organisation, now, limit=None)
             session.commit()
-            click.echo(f"{organisation.slug}: pruned the band rows of {_count(pruned, 'message')} sent before "
-                       f"{organisation.bands_pruned_before:%Y-%m-%d %H:%M} UTC")
+            click.echo(
+                f"{organisation.slug}: pruned the band rows of {_count(pruned, 'message')} sent before "
+                f"{organisation.bands_pruned_before:%Y-%m-%d %H:%M} UTC"
+            )
 
 
 def _count(n: int, noun: str) -> str:
@@ -442,7 +496,9 @@ def _org(session, slug: str, database):
 
     found = queries.org_by_slug(session, slug.strip().lower())
     if found is None:
-        raise BadRequest(f"no organisation {slug!r} in {_safe_url(database.url)} (create it with `sendwise org create`)")
+        raise BadRequest(
+            f"no organisation {slug!r} in {_safe_url(database.url)} (create it with `sendwise org create`)"
+        )
     return found
 
 
@@ -456,6 +512,7 @@ def _cli_actor() -> str:
 
 
 # --- helpers -------------------------------------------------------------
+
 
 def read_request(source: str) -> dict[str, Any]:
     """Read FILE or stdin (`-`) and turn it into an analysis request: `.json`

@@ -9,6 +9,7 @@ down from where the work starts: the Flask app (`create_app(config={"CLOCK":
 never read the wall clock themselves, so tests pin time with `FixedClock`
 and nothing breaks as the calendar moves.
 """
+
 from __future__ import annotations
 
 import os

@@ -7,6 +7,7 @@
 | `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger analysis requests are refused with 400 `request_too_large` |
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
 """
+
 from __future__ import annotations
 
 import os

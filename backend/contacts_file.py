@@ -19,6 +19,7 @@ English or Chinese:
   (CSV injection); imports take exactly that apostrophe off again
   (`defuse_cell`, `restore_cell`).
 """
+
 from __future__ import annotations
 
 import codecs
@@ -40,12 +41,36 @@ DELIMITERS = (",", ";", "\t", "|")
 
 # The columns `sendwise contacts export` writes, in this order; each is also
 # the first (canonical) alias of its field below.
-EXPORT_COLUMNS = ("email", "name", "company", "country", "kind", "role", "industry", "stage",
-                  "consent", "consent_source", "consent_date", "unsubscribed")
+EXPORT_COLUMNS = (
+    "email",
+    "name",
+    "company",
+    "country",
+    "kind",
+    "role",
+    "industry",
+    "stage",
+    "consent",
+    "consent_source",
+    "consent_date",
+    "unsubscribed",
+)
 
 HEADER_ALIASES: dict[str, tuple[str, ...]] = {
-    "email": ("email", "e-mail", "email address", "e-mail address", "mail", "邮箱", "电子邮件", "电子邮箱",
-              "邮件", "邮箱地址", "邮件地址", "电子邮件地址"),
+    "email": (
+        "email",
+        "e-mail",
+        "email address",
+        "e-mail address",
+        "mail",
+        "邮箱",
+        "电子邮件",
+        "电子邮箱",
+        "邮件",
+        "邮箱地址",
+        "邮件地址",
+        "电子邮件地址",
+    ),
     "name": ("name", "full name", "contact name", "contact", "姓名", "名字", "联系人", "联系人姓名"),
     "first_name": ("first name", "given name", "firstname"),
     "last_name": ("last name", "surname", "family name", "lastname"),
@@ -64,32 +89,95 @@ HEADER_ALIASES: dict[str, tuple[str, ...]] = {
 # Chinese and English synonyms for the contract's enum values. Keys are
 # compared after `_key()` (case, spaces, `-`, `_` removed).
 KINDS = {
-    "b2b": "b2b", "business": "b2b", "company": "b2b", "企业": "b2b", "公司": "b2b", "企业客户": "b2b",
-    "b2c": "b2c", "consumer": "b2c", "individual": "b2c", "private": "b2c", "个人": "b2c", "消费者": "b2c",
+    "b2b": "b2b",
+    "business": "b2b",
+    "company": "b2b",
+    "企业": "b2b",
+    "公司": "b2b",
+    "企业客户": "b2b",
+    "b2c": "b2c",
+    "consumer": "b2c",
+    "individual": "b2c",
+    "private": "b2c",
+    "个人": "b2c",
+    "消费者": "b2c",
     "个人客户": "b2c",
 }
 STAGES = {
-    "prospect": "prospect", "lead": "prospect", "潜在客户": "prospect", "潜客": "prospect", "意向客户": "prospect",
+    "prospect": "prospect",
+    "lead": "prospect",
+    "潜在客户": "prospect",
+    "潜客": "prospect",
+    "意向客户": "prospect",
     "线索": "prospect",
-    "sample": "sample", "samples": "sample", "样品": "sample", "寄样": "sample", "样品阶段": "sample",
-    "negotiation": "negotiation", "negotiating": "negotiation", "quotation": "negotiation", "谈判": "negotiation",
-    "洽谈": "negotiation", "报价": "negotiation", "议价": "negotiation",
-    "customer": "customer", "client": "customer", "won": "customer", "客户": "customer", "成交": "customer",
+    "sample": "sample",
+    "samples": "sample",
+    "样品": "sample",
+    "寄样": "sample",
+    "样品阶段": "sample",
+    "negotiation": "negotiation",
+    "negotiating": "negotiation",
+    "quotation": "negotiation",
+    "谈判": "negotiation",
+    "洽谈": "negotiation",
+    "报价": "negotiation",
+    "议价": "negotiation",
+    "customer": "customer",
+    "client": "customer",
+    "won": "customer",
+    "客户": "customer",
+    "成交": "customer",
     "已成交": "customer",
-    "repeat": "repeat", "repeatcustomer": "repeat", "returning": "repeat", "复购": "repeat", "老客户": "repeat",
+    "repeat": "repeat",
+    "repeatcustomer": "repeat",
+    "returning": "repeat",
+    "复购": "repeat",
+    "老客户": "repeat",
     "回头客": "repeat",
 }
 CONSENTS = {
-    "optin": "opt_in", "yes": "opt_in", "true": "opt_in", "y": "opt_in", "1": "opt_in", "是": "opt_in",
-    "同意": "opt_in", "已同意": "opt_in",
-    "softoptin": "soft_opt_in", "软同意": "soft_opt_in", "默示同意": "soft_opt_in",
-    "optout": "opt_out", "拒绝": "opt_out", "不同意": "opt_out", "退出": "opt_out",
-    "none": "none", "no": "none", "false": "none", "n": "none", "0": "none", "否": "none", "无": "none",
-    "unknown": "unknown", "未知": "unknown",
+    "optin": "opt_in",
+    "yes": "opt_in",
+    "true": "opt_in",
+    "y": "opt_in",
+    "1": "opt_in",
+    "是": "opt_in",
+    "同意": "opt_in",
+    "已同意": "opt_in",
+    "softoptin": "soft_opt_in",
+    "软同意": "soft_opt_in",
+    "默示同意": "soft_opt_in",
+    "optout": "opt_out",
+    "拒绝": "opt_out",
+    "不同意": "opt_out",
+    "退出": "opt_out",
+    "none": "none",
+    "no": "none",
+    "false": "none",
+    "n": "none",
+    "0": "none",
+    "否": "none",
+    "无": "none",
+    "unknown": "unknown",
+    "未知": "unknown",
 }
 BOOLEANS = {
-    "yes": True, "y": True, "true": True, "t": True, "1": True, "是": True, "已退订": True, "x": True, "✓": True,
-    "no": False, "n": False, "false": False, "f": False, "0": False, "否": False, "未退订": False,
+    "yes": True,
+    "y": True,
+    "true": True,
+    "t": True,
+    "1": True,
+    "是": True,
+    "已退订": True,
+    "x": True,
+    "✓": True,
+    "no": False,
+    "n": False,
+    "false": False,
+    "f": False,
+    "0": False,
+    "否": False,
+    "未退订": False,
 }
 TEXT_LIMITS = {"name": 200, "company": 200, "role": 100, "industry": 100, "consent_source": 200}
 # OWASP's CSV injection rule: a cell starting with one of these is a formula
@@ -129,6 +217,7 @@ class RowRejected(ValueError):
 
 
 # --- reading ---------------------------------------------------------------
+
 
 def read_table(path: str | Path) -> Table:
     """The header and records of a CSV or XLSX file. Raises `BadRequest` if
@@ -283,11 +372,14 @@ def _read_xlsx(path: Path) -> Table:
 
 
 def _no_email_column(path: Path) -> BadRequest:
-    return BadRequest(f"{path.name} has no email column in its first {HEADER_SEARCH_ROWS} rows "
-                      "(expected a header such as Email, E-mail, 邮箱 or 电子邮件)")
+    return BadRequest(
+        f"{path.name} has no email column in its first {HEADER_SEARCH_ROWS} rows "
+        "(expected a header such as Email, E-mail, 邮箱 or 电子邮件)"
+    )
 
 
 # --- headers ---------------------------------------------------------------
+
 
 def _key(text: Any) -> str:
     return _PUNCT.sub("", str(text)).casefold()
@@ -320,9 +412,11 @@ def map_columns(headers: list[str]) -> Columns:
 
 # --- values ----------------------------------------------------------------
 
+
 def normalise_row(cells: list[Any], columns: Columns) -> dict[str, Any]:
     """A contact row (the `contacts` columns; None where the file says
     nothing) from one record. Raises `RowRejected` with every problem."""
+
     def cell(name: str) -> Any:
         i = columns.index.get(name)
         if i is None or i >= len(cells):
@@ -348,8 +442,13 @@ def normalise_row(cells: list[Any], columns: Columns) -> dict[str, Any]:
     name = cell("name")
     if name is None and ("first_name" in columns.index or "last_name" in columns.index):
         name = " ".join(str(p) for p in (cell("first_name"), cell("last_name")) if p is not None) or None
-    for key, value in (("name", name), ("company", cell("company")), ("role", cell("role")),
-                       ("industry", cell("industry")), ("consent_source", cell("consent_source"))):
+    for key, value in (
+        ("name", name),
+        ("company", cell("company")),
+        ("role", cell("role")),
+        ("industry", cell("industry")),
+        ("consent_source", cell("consent_source")),
+    ):
         text = _text(value)
         if text is not None and len(text) > TEXT_LIMITS[key]:
             reasons.append(f"{key} is longer than {TEXT_LIMITS[key]} characters")
@@ -358,10 +457,18 @@ def normalise_row(cells: list[Any], columns: Columns) -> dict[str, Any]:
     checks = (
         ("country", "country", normalise_country),
         ("kind", "kind", lambda v: _enum(v, KINDS, "kind", "b2b, b2c, 企业, 个人")),
-        ("stage", "stage", lambda v: _enum(v, STAGES, "stage",
-                                           "prospect, sample, negotiation, customer, repeat, 潜在客户, 样品, 谈判, 成交, 复购")),
-        ("consent_status", "consent", lambda v: _enum(v, CONSENTS, "consent",
-                                                      "opt_in, soft_opt_in, opt_out, none, unknown, 同意, 拒绝")),
+        (
+            "stage",
+            "stage",
+            lambda v: _enum(
+                v, STAGES, "stage", "prospect, sample, negotiation, customer, repeat, 潜在客户, 样品, 谈判, 成交, 复购"
+            ),
+        ),
+        (
+            "consent_status",
+            "consent",
+            lambda v: _enum(v, CONSENTS, "consent", "opt_in, soft_opt_in, opt_out, none, unknown, 同意, 拒绝"),
+        ),
         ("consent_date", "consent_date", normalise_date),
         ("unsubscribed", "unsubscribed", normalise_bool),
     )
@@ -488,9 +595,16 @@ def records_with_rows(table: Table, columns: Columns) -> Iterator[tuple[int, dic
 def export_cells(contact) -> list[str]:
     """One contact as the CSV cells of EXPORT_COLUMNS; reads back unchanged."""
     values = {
-        "email": contact.email, "name": contact.name, "company": contact.company, "country": contact.country,
-        "kind": contact.kind, "role": contact.role, "industry": contact.industry, "stage": contact.stage,
-        "consent": contact.consent_status, "consent_source": contact.consent_source,
+        "email": contact.email,
+        "name": contact.name,
+        "company": contact.company,
+        "country": contact.country,
+        "kind": contact.kind,
+        "role": contact.role,
+        "industry": contact.industry,
+        "stage": contact.stage,
+        "consent": contact.consent_status,
+        "consent_source": contact.consent_source,
         "consent_date": contact.consent_date.isoformat() if contact.consent_date else None,
         "unsubscribed": "yes" if contact.unsubscribed else "no",
     }
@@ -513,5 +627,7 @@ def restore_cell(value: str) -> str:
 
 def erased_reason(erased_at: datetime) -> str:
     """Why a row whose address was erased is not imported."""
-    return (f"erased at the person's request on {erased_at:%Y-%m-%d}; remove it from the file or ask them to "
-            "re-subscribe (then import with --allow-erased)")
+    return (
+        f"erased at the person's request on {erased_at:%Y-%m-%d}; remove it from the file or ask them to "
+        "re-subscribe (then import with --allow-erased)"
+    )

@@ -1,5 +1,6 @@
 """The database inside Flask: one `Database` per app, one session per
 request (closed, and rolled back if uncommitted, at teardown)."""
+
 from __future__ import annotations
 
 from flask import Flask, current_app, g

@@ -8,6 +8,7 @@ Error codes (stable, for clients to branch on):
   404 not_found · 405 method_not_allowed
   500 internal_error · 503 engine_unavailable, demo_not_seeded
 """
+
 from __future__ import annotations
 
 import logging

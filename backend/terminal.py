@@ -1,6 +1,7 @@
 """The report as a readable, coloured summary for a terminal (`sendwise
 check` on a TTY). Pure: report dict in, text out; `click.echo` drops the
 colours when the output is not a terminal."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -21,7 +22,9 @@ def render(report: dict[str, Any]) -> str:
     for finding in findings:
         severity = str(finding.get("severity", ""))
         badge = click.style(f"{severity.upper():<5}", fg=_SEVERITY_COLOURS.get(severity), bold=True)
-        lines.append(f"{badge}  {click.style(finding.get('title', ''), bold=True)}  {click.style(finding.get('code', ''), dim=True)}")
+        lines.append(
+            f"{badge}  {click.style(finding.get('title', ''), bold=True)}  {click.style(finding.get('code', ''), dim=True)}"
+        )
         if finding.get("message"):
             lines.append(f"       {finding['message']}")
         if finding.get("suggestion"):

@@ -56,8 +56,10 @@ def machine() -> str:
         load = "load average %.1f %.1f %.1f" % os.getloadavg()  # other work on the box skews timings
     except OSError:
         load = "load average unknown"
-    return (f"{cpu}, {os.cpu_count()} cores, {load}, Python {platform.python_version()}, "
-            f"numpy {np.__version__}, rapidfuzz {rapidfuzz.__version__}")
+    return (
+        f"{cpu}, {os.cpu_count()} cores, {load}, Python {platform.python_version()}, "
+        f"numpy {np.__version__}, rapidfuzz {rapidfuzz.__version__}"
+    )
 
 
 def pct(values: list[float], p: float) -> float:
@@ -90,8 +92,8 @@ def _time_calls(fn, n: int, warmup: int) -> list[float]:
 def _draft_as_mime(request: dict) -> bytes:
     d = request["draft"]
     msg = EmailMessage()
-    msg["From"] = f'{d["from"]["name"]} <{d["from"]["email"]}>'
-    msg["To"] = ", ".join(f'{r["name"]} <{r["email"]}>' for r in d["to"])
+    msg["From"] = f"{d['from']['name']} <{d['from']['email']}>"
+    msg["To"] = ", ".join(f"{r['name']} <{r['email']}>" for r in d["to"])
     msg["Subject"] = d["subject"]
     msg.set_content(d["body"]["text"])
     return msg.as_bytes()
@@ -101,9 +103,11 @@ def bench_analyze(quick: bool) -> None:
     print("\n== Part 1: nlp.analyze latency (heavy draft) ==")
     request = make_request(seed=1)
     d, c = request["draft"], request["context"]
-    print(f"request: {len(d['body']['text'].split())}-word body, {len(d['to'])} To recipients, "
-          f"{len(c['contacts'])} contacts ({sum(len(x['interactions']) for x in c['contacts'])} interactions), "
-          f"{len(c['history'])} history messages, {len(json.dumps(request)) / 1024:.0f} KiB as JSON")
+    print(
+        f"request: {len(d['body']['text'].split())}-word body, {len(d['to'])} To recipients, "
+        f"{len(c['contacts'])} contacts ({sum(len(x['interactions']) for x in c['contacts'])} interactions), "
+        f"{len(c['history'])} history messages, {len(json.dumps(request)) / 1024:.0f} KiB as JSON"
+    )
     runs, warmup, reps = (60, 5, 3) if quick else (300, 20, 3)
     mime = _draft_as_mime(request)
     baselines = {
@@ -187,9 +191,11 @@ def bench_lookup(quick: bool) -> None:
     from nlp import fingerprint as fpm
 
     print("\n== Part 2: template-reuse lookup, NearDuplicateIndex vs rapidfuzz scan ==")
-    print(f"fingerprint: {fpm.FINGERPRINT_BYTES} bytes, {len(fpm.band_keys(fpm.fingerprint('a b')))} band keys "
-          f"(SQL BIGINT rows) per message; similarity threshold {fpm.DEFAULT_THRESHOLD}, "
-          f"scan: fuzz.ratio(normalize(a), normalize(b)) >= 85")
+    print(
+        f"fingerprint: {fpm.FINGERPRINT_BYTES} bytes, {len(fpm.band_keys(fpm.fingerprint('a b')))} band keys "
+        f"(SQL BIGINT rows) per message; similarity threshold {fpm.DEFAULT_THRESHOLD}, "
+        f"scan: fuzz.ratio(normalize(a), normalize(b)) >= 85"
+    )
 
     # fingerprint() cost on a 300-word text
     t300 = make_email(random.Random(7), min_words=300, max_words=300)
@@ -200,8 +206,10 @@ def bench_lookup(quick: bool) -> None:
     sizes = [1000, 10000] if quick else [1000, 10000, 100000]
     n_queries = 100 if quick else 200
     print(f"{n_queries} queries per size, half near-duplicates of stored texts, half new texts")
-    header = (f"{'stored':>7s} {'index/q':>9s} {'scan/q':>9s} {'speedup':>8s} {'cdist2/q':>9s} {'speedup':>8s} "
-              f"{'cand/q':>7s} {'pairs':>6s} {'recall':>7s} {'precision':>9s} {'FP ratio min/med':>17s}")
+    header = (
+        f"{'stored':>7s} {'index/q':>9s} {'scan/q':>9s} {'speedup':>8s} {'cdist2/q':>9s} {'speedup':>8s} "
+        f"{'cand/q':>7s} {'pairs':>6s} {'recall':>7s} {'precision':>9s} {'FP ratio min/med':>17s}"
+    )
     lines = []
     for n in sizes:
         try:
@@ -212,9 +220,11 @@ def bench_lookup(quick: bool) -> None:
         print(header)
         for line in lines:
             print(line)
-    print("index/q: fingerprint(query) + index.query, median; scan/q: process.extract(scorer=fuzz.ratio, "
-          "score_cutoff=85, limit=None), one thread, median;\ncdist2/q: process.cdist over all queries with "
-          f"workers=-1 ({os.cpu_count()} cores), total / queries.  FP ratio: true ratio of reported non-matches.")
+    print(
+        "index/q: fingerprint(query) + index.query, median; scan/q: process.extract(scorer=fuzz.ratio, "
+        "score_cutoff=85, limit=None), one thread, median;\ncdist2/q: process.cdist over all queries with "
+        f"workers=-1 ({os.cpu_count()} cores), total / queries.  FP ratio: true ratio of reported non-matches."
+    )
 
 
 def _lookup_one_size(fpm, n: int, n_queries: int, quick: bool) -> str:
@@ -231,10 +241,12 @@ def _lookup_one_size(fpm, n: int, n_queries: int, quick: bool) -> str:
     index.query(fps[0])  # builds the band index
     t4 = time.perf_counter()
     del texts  # the index keeps fingerprints only; the scan keeps the normalized texts
-    print(f"[{n} stored] generated in {t1 - t0:.1f} s, normalize {fmt_t((t2 - t1) / n)}/text, "
-          f"fingerprint {fmt_t((t3 - t2) / n)}/text, index build {fmt_t(t4 - t3)}, "
-          f"index memory {(index._words.nbytes + index._bands.nbytes + index._keys.nbytes) / n:.0f} B/entry "
-          f"(+ sorted band index {(index._flat_keys.nbytes + index._flat_rows.nbytes) / n:.0f} B/entry)")
+    print(
+        f"[{n} stored] generated in {t1 - t0:.1f} s, normalize {fmt_t((t2 - t1) / n)}/text, "
+        f"fingerprint {fmt_t((t3 - t2) / n)}/text, index build {fmt_t(t4 - t3)}, "
+        f"index memory {(index._words.nbytes + index._bands.nbytes + index._keys.nbytes) / n:.0f} B/entry "
+        f"(+ sorted band index {(index._flat_keys.nbytes + index._flat_rows.nbytes) / n:.0f} B/entry)"
+    )
 
     q_norms = [fpm.normalize(q) for q in queries]
     q_fps = [fpm.fingerprint(q) for q in queries]
@@ -275,8 +287,10 @@ def _lookup_one_size(fpm, n: int, n_queries: int, quick: bool) -> str:
     precision = tp / (tp + fp) if tp + fp else float("nan")
     fp_txt = f"{min(fp_ratios):.0f}/{statistics.median(fp_ratios):.0f}" if fp_ratios else "-"
     near = sum(r >= 80 for r in fp_ratios)
-    print(f"[{n} stored] reported non-matches: {fp} (of which {near} at ratio 80-85); precision counting "
-          f"ratio >= 80 as a match: {(tp + near) / (tp + fp) if tp + fp else float('nan'):.4f}")
+    print(
+        f"[{n} stored] reported non-matches: {fp} (of which {near} at ratio 80-85); precision counting "
+        f"ratio >= 80 as a match: {(tp + near) / (tp + fp) if tp + fp else float('nan'):.4f}"
+    )
     ops = []
     for th in THRESHOLDS:
         tp_ = fp_ = 0
@@ -285,12 +299,16 @@ def _lookup_one_size(fpm, n: int, n_queries: int, quick: bool) -> str:
             got = {k for k, s in found_low[i].items() if s >= th}
             tp_ += len(true & got)
             fp_ += len(got - true)
-        ops.append(f"{th:.2f}: recall {tp_ / pairs if pairs else float('nan'):.4f} "
-                   f"precision {tp_ / (tp_ + fp_) if tp_ + fp_ else float('nan'):.4f}")
+        ops.append(
+            f"{th:.2f}: recall {tp_ / pairs if pairs else float('nan'):.4f} "
+            f"precision {tp_ / (tp_ + fp_) if tp_ + fp_ else float('nan'):.4f}"
+        )
     print(f"[{n} stored] vs ratio >= 85 at similarity thresholds " + "; ".join(ops))
-    return (f"{n:>7d} {fmt_t(idx_med):>9s} {fmt_t(scan_med):>9s} {scan_med / idx_med:>7.0f}x "
-            f"{fmt_t(cdist_per_q):>9s} {cdist_per_q / idx_med:>7.0f}x {statistics.median(n_cand):>7.0f} "
-            f"{pairs:>6d} {recall:>7.4f} {precision:>9.4f} {fp_txt:>17s}")
+    return (
+        f"{n:>7d} {fmt_t(idx_med):>9s} {fmt_t(scan_med):>9s} {scan_med / idx_med:>7.0f}x "
+        f"{fmt_t(cdist_per_q):>9s} {cdist_per_q / idx_med:>7.0f}x {statistics.median(n_cand):>7.0f} "
+        f"{pairs:>6d} {recall:>7.4f} {precision:>9.4f} {fp_txt:>17s}"
+    )
 
 
 def _median_pass(fn, items, reps: int) -> list[float]:
@@ -340,8 +358,7 @@ def calibrate(n_bases: int = 2500, per_base: int = 6, seed: int = 12345, q: floa
     for x in np.round(np.arange(0.60, 0.96, 0.05), 2):
         sel = (r >= x) & (r < x + 0.02)
         qv = {x_: float(np.quantile(j[sel], x_)) for x_ in qs}
-        print(f"  {x:.2f}  {sel.sum():6d}  " + "  ".join(f"{qv[x_]:7.3f}" for x_ in qs)
-              + f"  {np.median(j[sel]):8.3f}")
+        print(f"  {x:.2f}  {sel.sum():6d}  " + "  ".join(f"{qv[x_]:7.3f}" for x_ in qs) + f"  {np.median(j[sel]):8.3f}")
         knots.append((round(max(qv[q], knots[-1][0] + 0.005), 3), float(x)))
     knots.append((1.0, 1.0))
     print(f"_CALIBRATION (q = {q}) = (\n" + "".join(f"    ({a}, {b}),\n" for a, b in knots) + ")")

@@ -42,6 +42,7 @@ texts; each to three stored contacts.
 Only prints figures; never exits non-zero because of a measurement.
 Message texts exist only in memory.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -73,14 +74,36 @@ from bench.corpus import FIRST_NAMES, LAST_NAMES, make_email, near_duplicate  # 
 
 ORG_DOMAIN = "brightway-lighting.cn"
 N_SENDERS = 40
-TLDS = [("de", "DE"), ("fr", "FR"), ("it", "IT"), ("nl", "NL"), ("co.uk", "GB"), ("com", "US"), ("es", "ES"),
-        ("pl", "PL"), ("ca", "CA"), ("com.au", "AU"), ("se", "SE"), ("at", "AT"), ("be", "BE")]
+TLDS = [
+    ("de", "DE"),
+    ("fr", "FR"),
+    ("it", "IT"),
+    ("nl", "NL"),
+    ("co.uk", "GB"),
+    ("com", "US"),
+    ("es", "ES"),
+    ("pl", "PL"),
+    ("ca", "CA"),
+    ("com.au", "AU"),
+    ("se", "SE"),
+    ("at", "AT"),
+    ("be", "BE"),
+]
 ROLES = ["purchasing", "owner", "technical", "sales", "project manager", "managing director", "buyer", ""]
 INDUSTRIES = ["lighting wholesale", "electrical installation", "retail", "hardware", "construction", "hospitality"]
 STAGES = ["prospect", "sample", "negotiation", "customer", "repeat", None]
 CONSENT = ["opt_in", "soft_opt_in", "none", "unknown", None]
-SUBJECTS = ["Samples received", "Quotation", "Order confirmation", "Visit at the trade fair", "Price list request",
-            "Shipment update", "Catalogue", "Payment received", "Question about certificates"]
+SUBJECTS = [
+    "Samples received",
+    "Quotation",
+    "Order confirmation",
+    "Visit at the trade fair",
+    "Price list request",
+    "Shipment update",
+    "Catalogue",
+    "Payment received",
+    "Question about certificates",
+]
 
 
 @dataclass
@@ -106,14 +129,14 @@ class Data:
     now: datetime
     contacts: list[dict]
     interactions: list[dict]
-    sent_ids: np.ndarray        # int64 (N,)
-    senders: np.ndarray         # int32 index into sender_emails
-    sent_us: np.ndarray         # int64 microseconds since the epoch (UTC)
-    fps: np.ndarray             # uint8 (N, 64)
-    rcpt_msg: np.ndarray        # int64 sent id per recipient row
+    sent_ids: np.ndarray  # int64 (N,)
+    senders: np.ndarray  # int32 index into sender_emails
+    sent_us: np.ndarray  # int64 microseconds since the epoch (UTC)
+    fps: np.ndarray  # uint8 (N, 64)
+    rcpt_msg: np.ndarray  # int64 sent id per recipient row
     rcpt_addr: list[str]
     sender_emails: list[str]
-    probes: list[str]           # probe template texts
+    probes: list[str]  # probe template texts
     requests: list[dict] = field(default_factory=list)
 
     @property
@@ -144,20 +167,41 @@ def make_data(size: Sizes, seed: int = 1) -> Data:
         first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
         dom, country = domains[rng.randrange(n_domains)]
         consent = rng.choice(CONSENT)
-        contacts.append(dict(
-            id=cid, email=f"{first.lower()}.{last.lower().replace(' ', '')}.{cid}@{dom}",
-            name=f"{first} {last}", company=dom.split(".")[0].replace("-", " ").title(), country=country,
-            kind="b2b" if rng.random() < 0.9 else "b2c", role=rng.choice(ROLES) or None,
-            industry=rng.choice(INDUSTRIES), stage=rng.choice(STAGES), consent_status=consent,
-            consent_source="trade fair form" if consent == "opt_in" else None,
-            consent_date=today - timedelta(days=rng.randrange(1, 700)) if consent else None,
-            unsubscribed=rng.random() < 0.01))
+        contacts.append(
+            dict(
+                id=cid,
+                email=f"{first.lower()}.{last.lower().replace(' ', '')}.{cid}@{dom}",
+                name=f"{first} {last}",
+                company=dom.split(".")[0].replace("-", " ").title(),
+                country=country,
+                kind="b2b" if rng.random() < 0.9 else "b2c",
+                role=rng.choice(ROLES) or None,
+                industry=rng.choice(INDUSTRIES),
+                stage=rng.choice(STAGES),
+                consent_status=consent,
+                consent_source="trade fair form" if consent == "opt_in" else None,
+                consent_date=today - timedelta(days=rng.randrange(1, 700)) if consent else None,
+                unsubscribed=rng.random() < 0.01,
+            )
+        )
         for _ in range(rng.choice((0, 1, 1, 2, 2, 3, 4))):
-            interactions.append(dict(
-                contact_id=cid, date=today - timedelta(days=rng.randrange(1, 700)),
-                direction=rng.choice(("in", "out")), subject=rng.choice(SUBJECTS),
-                summary=rng.choice((None, "Asked for a price for 2,000 pcs", "Wants the 4000K version",
-                                    "Comparing with another supplier", "Reorder expected in spring"))))
+            interactions.append(
+                dict(
+                    contact_id=cid,
+                    date=today - timedelta(days=rng.randrange(1, 700)),
+                    direction=rng.choice(("in", "out")),
+                    subject=rng.choice(SUBJECTS),
+                    summary=rng.choice(
+                        (
+                            None,
+                            "Asked for a price for 2,000 pcs",
+                            "Wants the 4000K version",
+                            "Comparing with another supplier",
+                            "Reorder expected in spring",
+                        )
+                    ),
+                )
+            )
     sender_emails = [f"sales{i}@{ORG_DOMAIN}" for i in range(N_SENDERS)]
 
     # -- probe templates and their edited copies: real fingerprints
@@ -170,8 +214,9 @@ def make_data(size: Sizes, seed: int = 1) -> Data:
     fps = np.empty((size.messages, 64), dtype=np.uint8)
     fps[:n_copies] = np.frombuffer(b"".join(copy_fps), dtype=np.uint8).reshape(-1, 64)
     n_bases = size.bases if ARGS.background == "mixed" else max(size.bases, n_bg // 10)
-    bases = np.frombuffer(b"".join(fingerprint(make_email(rng)) for _ in range(n_bases)),
-                          dtype=np.uint8).reshape(-1, 64)
+    bases = np.frombuffer(b"".join(fingerprint(make_email(rng)) for _ in range(n_bases)), dtype=np.uint8).reshape(
+        -1, 64
+    )
     for start in range(0, n_bg, 100_000):
         m = min(100_000, n_bg - start)
         base = bases[np_rng.integers(0, len(bases), m)]
@@ -187,7 +232,7 @@ def make_data(size: Sizes, seed: int = 1) -> Data:
             rate = np_rng.uniform(0.0, 0.25, m)
         redraw = np_rng.random((m, 128), dtype=np.float32) < rate.astype(np.float32)[:, None]
         nib = np.where(redraw, np_rng.integers(0, 16, (m, 128), dtype=np.uint8), nib)
-        fps[n_copies + start:n_copies + start + m] = nib[:, 0::2] | (nib[:, 1::2] << 4)
+        fps[n_copies + start : n_copies + start + m] = nib[:, 0::2] | (nib[:, 1::2] << 4)
 
     n = size.messages
     now_us = int(now.timestamp() * 1_000_000)
@@ -211,13 +256,25 @@ def make_data(size: Sizes, seed: int = 1) -> Data:
             rcpt_addr.append(f"info{i}@{domains[rng.randrange(n_domains)][0]}")
     # De-duplicate (sent_id, address): it is the primary key.
     pairs = sorted(set(zip(rcpt_msg.tolist(), rcpt_addr)))
-    data = Data(now=now, contacts=contacts, interactions=interactions, sent_ids=sent_ids, senders=senders,
-                sent_us=sent_us, fps=fps, rcpt_msg=np.array([p[0] for p in pairs], dtype=np.int64),
-                rcpt_addr=[p[1] for p in pairs], sender_emails=sender_emails, probes=probes)
+    data = Data(
+        now=now,
+        contacts=contacts,
+        interactions=interactions,
+        sent_ids=sent_ids,
+        senders=senders,
+        sent_us=sent_us,
+        fps=fps,
+        rcpt_msg=np.array([p[0] for p in pairs], dtype=np.int64),
+        rcpt_addr=[p[1] for p in pairs],
+        sender_emails=sender_emails,
+        probes=probes,
+    )
     data.requests = make_requests(data, size.requests, rng)
-    print(f"synthetic data: {len(contacts):,} contacts, {len(interactions):,} interactions, {n:,} sent messages "
-          f"({n_copies:,} edited copies of {len(probes)} probe templates), {len(pairs):,} recipient rows; "
-          f"built in {time.perf_counter() - t0:.0f} s")
+    print(
+        f"synthetic data: {len(contacts):,} contacts, {len(interactions):,} interactions, {n:,} sent messages "
+        f"({n_copies:,} edited copies of {len(probes)} probe templates), {len(pairs):,} recipient rows; "
+        f"built in {time.perf_counter() - t0:.0f} s"
+    )
     return data
 
 
@@ -231,14 +288,23 @@ def make_requests(data: Data, n: int, rng: random.Random) -> list[dict]:
         text = near_duplicate(rng.choice(data.probes), rng) if i % 2 == 0 else make_email(rng, greeting=False)
         first = people[0]["name"].split()[0]
         sender = rng.randrange(N_SENDERS)
-        out.append({"draft": {
-            "from": {"name": "Tom Li", "email": data.sender_emails[sender]},
-            "to": [{"name": p["name"], "email": p["email"]} for p in people],
-            "subject": "LED panels for your spring range",
-            "body": {"text": f"Dear {first},\n\n{text}\n\nBest regards,\nTom Li\nSales Manager\n"
-                             "Ningbo Brightway Lighting Co., Ltd.", "html": None},
-            "attachments": [{"name": "catalogue-2027.pdf", "size": 2_400_000, "content_type": "application/pdf"}],
-        }})
+        out.append(
+            {
+                "draft": {
+                    "from": {"name": "Tom Li", "email": data.sender_emails[sender]},
+                    "to": [{"name": p["name"], "email": p["email"]} for p in people],
+                    "subject": "LED panels for your spring range",
+                    "body": {
+                        "text": f"Dear {first},\n\n{text}\n\nBest regards,\nTom Li\nSales Manager\n"
+                        "Ningbo Brightway Lighting Co., Ltd.",
+                        "html": None,
+                    },
+                    "attachments": [
+                        {"name": "catalogue-2027.pdf", "size": 2_400_000, "content_type": "application/pdf"}
+                    ],
+                }
+            }
+        )
     return out
 
 
@@ -259,7 +325,7 @@ def band_rows(data: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     keep = data.sent_us >= int(band_cutoff(data).timestamp() * 1_000_000)
     fps, sent_us, sent_ids = data.fps[keep], data.sent_us[keep], data.sent_ids[keep]
-    values = fps.view("<u2").astype(np.int64)               # (n, 32)
+    values = fps.view("<u2").astype(np.int64)  # (n, 32)
     keys = (SCHEME_VERSION << 32) | (np.arange(N_BANDS, dtype=np.int64) << 16) | values
     for i in (0, len(keys) // 2, len(keys) - 1):
         assert keys[i].tolist() == band_keys(fps[i].tobytes())
@@ -287,16 +353,38 @@ def create_org(database, data: Data) -> int:
     from backend.storage import queries
 
     with database.session() as session:
-        org = queries.upsert_org(session, DEMO_ORG_SLUG, data.now, name="Ningbo Brightway Lighting Co., Ltd.",
-                                 domains=[ORG_DOMAIN], postal_address="No. 218 Jinhui Road, Ningbo, China",
-                                 default_locale="en", policy={}, bands_pruned_before=band_cutoff(data))
+        org = queries.upsert_org(
+            session,
+            DEMO_ORG_SLUG,
+            data.now,
+            name="Ningbo Brightway Lighting Co., Ltd.",
+            domains=[ORG_DOMAIN],
+            postal_address="No. 218 Jinhui Road, Ningbo, China",
+            default_locale="en",
+            policy={},
+            bands_pruned_before=band_cutoff(data),
+        )
         for email in (f"sales{i}@{ORG_DOMAIN}" for i in range(N_SENDERS)):
             queries.upsert_user(session, org, email)
         return org.id
 
 
-CONTACT_COLUMNS = ["id", "org_id", "email", "name", "company", "country", "kind", "role", "industry", "stage",
-                   "consent_status", "consent_source", "consent_date", "unsubscribed"]
+CONTACT_COLUMNS = [
+    "id",
+    "org_id",
+    "email",
+    "name",
+    "company",
+    "country",
+    "kind",
+    "role",
+    "industry",
+    "stage",
+    "consent_status",
+    "consent_source",
+    "consent_date",
+    "unsubscribed",
+]
 INTERACTION_COLUMNS = ["contact_id", "date", "direction", "subject", "summary"]
 
 
@@ -312,33 +400,45 @@ def load_sqlite(database, data: Data, org_id: int) -> None:
         contacts = [{**c, "org_id": org_id} for c in data.contacts]
         with database.engine.begin() as conn:  # through SQLAlchemy: its date/bool storage formats
             for start in range(0, len(contacts), 20_000):
-                conn.execute(insert(Contact.__table__), contacts[start:start + 20_000])
+                conn.execute(insert(Contact.__table__), contacts[start : start + 20_000])
             for start in range(0, len(data.interactions), 20_000):
-                conn.execute(insert(Interaction.__table__), data.interactions[start:start + 20_000])
+                conn.execute(insert(Interaction.__table__), data.interactions[start : start + 20_000])
         # sent_at exactly as SQLAlchemy stores it on SQLite (UTCDateTime's bind processor).
         stamp = SentMessage.__table__.c.sent_at.type.bind_processor(database.engine.dialect)
         cur.executemany(
             "INSERT INTO sent_messages (id, org_id, sender, sent_at, message_id, fingerprint) VALUES (?,?,?,?,?,?)",
-            ((int(i), org_id, data.sender_emails[s], stamp(_ts(int(us))), _message_id(int(i)), fp.tobytes())
-             for i, s, us, fp in zip(data.sent_ids, data.senders, data.sent_us, data.fps)))
-        cur.executemany("INSERT INTO sent_recipients (sent_id, address) VALUES (?,?)",
-                        zip(data.rcpt_msg.tolist(), data.rcpt_addr))
+            (
+                (int(i), org_id, data.sender_emails[s], stamp(_ts(int(us))), _message_id(int(i)), fp.tobytes())
+                for i, s, us, fp in zip(data.sent_ids, data.senders, data.sent_us, data.fps)
+            ),
+        )
+        cur.executemany(
+            "INSERT INTO sent_recipients (sent_id, address) VALUES (?,?)", zip(data.rcpt_msg.tolist(), data.rcpt_addr)
+        )
         raw.commit()
         t1 = time.perf_counter()
         keys, minutes, ids = band_rows(data)
         for start in range(0, len(keys), 2_000_000):
             end = start + 2_000_000
-            cur.executemany("INSERT INTO sent_bands (org_id, band_key, sent_minute, sent_id) VALUES (?,?,?,?)",
-                            zip([org_id] * len(keys[start:end]), keys[start:end].tolist(),
-                                minutes[start:end].tolist(), ids[start:end].tolist()))
+            cur.executemany(
+                "INSERT INTO sent_bands (org_id, band_key, sent_minute, sent_id) VALUES (?,?,?,?)",
+                zip(
+                    [org_id] * len(keys[start:end]),
+                    keys[start:end].tolist(),
+                    minutes[start:end].tolist(),
+                    ids[start:end].tolist(),
+                ),
+            )
         raw.commit()
         t2 = time.perf_counter()
         cur.execute("ANALYZE")
         raw.commit()
     finally:
         raw.close()
-    print(f"  loaded in {time.perf_counter() - t0:.0f} s (messages, recipients, contacts {t1 - t0:.0f} s; "
-          f"{len(keys):,} band rows in primary-key order {t2 - t1:.0f} s; then ANALYZE)")
+    print(
+        f"  loaded in {time.perf_counter() - t0:.0f} s (messages, recipients, contacts {t1 - t0:.0f} s; "
+        f"{len(keys):,} band rows in primary-key order {t2 - t1:.0f} s; then ANALYZE)"
+    )
 
 
 def load_postgres(database, data: Data, org_id: int) -> None:
@@ -355,7 +455,9 @@ def load_postgres(database, data: Data, org_id: int) -> None:
             with cur.copy(f"COPY interactions ({', '.join(INTERACTION_COLUMNS)}) FROM STDIN") as copy:
                 for i in data.interactions:
                     copy.write_row([i[k] for k in INTERACTION_COLUMNS])
-            with cur.copy("COPY sent_messages (id, org_id, sender, sent_at, message_id, fingerprint) FROM STDIN") as copy:
+            with cur.copy(
+                "COPY sent_messages (id, org_id, sender, sent_at, message_id, fingerprint) FROM STDIN"
+            ) as copy:
                 for i, s, us, fp in zip(data.sent_ids.tolist(), data.senders.tolist(), data.sent_us.tolist(), data.fps):
                     copy.write_row((i, org_id, data.sender_emails[s], _ts(us), _message_id(i), fp.tobytes()))
             with cur.copy("COPY sent_recipients (sent_id, address) FROM STDIN") as copy:
@@ -373,20 +475,35 @@ def load_postgres(database, data: Data, org_id: int) -> None:
                 cur.execute(f'ALTER TABLE sent_bands DROP CONSTRAINT "{fk}"')
             keys, minutes, ids = band_rows(data)
             # Binary COPY rows: (band_key int8, sent_id int8, org_id int4, sent_minute int4).
-            row = np.dtype([("n", ">i2"), ("l1", ">i4"), ("k", ">i8"), ("l2", ">i4"), ("s", ">i8"),
-                            ("l3", ">i4"), ("o", ">i4"), ("l4", ">i4"), ("m", ">i4")])
-            with cur.copy("COPY sent_bands (band_key, sent_id, org_id, sent_minute) FROM STDIN (FORMAT BINARY)") as copy:
+            row = np.dtype(
+                [
+                    ("n", ">i2"),
+                    ("l1", ">i4"),
+                    ("k", ">i8"),
+                    ("l2", ">i4"),
+                    ("s", ">i8"),
+                    ("l3", ">i4"),
+                    ("o", ">i4"),
+                    ("l4", ">i4"),
+                    ("m", ">i4"),
+                ]
+            )
+            with cur.copy(
+                "COPY sent_bands (band_key, sent_id, org_id, sent_minute) FROM STDIN (FORMAT BINARY)"
+            ) as copy:
                 copy.write(b"PGCOPY\n\xff\r\n\x00" + struct.pack(">ii", 0, 0))
                 for start in range(0, len(keys), 1_000_000):
-                    part = np.zeros(len(keys[start:start + 1_000_000]), dtype=row)
+                    part = np.zeros(len(keys[start : start + 1_000_000]), dtype=row)
                     part["n"], part["l1"], part["l2"], part["l3"], part["l4"] = 4, 8, 8, 4, 4
-                    part["k"], part["s"] = keys[start:start + 1_000_000], ids[start:start + 1_000_000]
-                    part["o"], part["m"] = org_id, minutes[start:start + 1_000_000]
+                    part["k"], part["s"] = keys[start : start + 1_000_000], ids[start : start + 1_000_000]
+                    part["o"], part["m"] = org_id, minutes[start : start + 1_000_000]
                     copy.write(part.tobytes())
                 copy.write(struct.pack(">h", -1))
             for fk in fks:
-                cur.execute(f'ALTER TABLE sent_bands ADD CONSTRAINT "{fk}" FOREIGN KEY (org_id) '
-                            "REFERENCES organisations (id) ON DELETE CASCADE")
+                cur.execute(
+                    f'ALTER TABLE sent_bands ADD CONSTRAINT "{fk}" FOREIGN KEY (org_id) '
+                    "REFERENCES organisations (id) ON DELETE CASCADE"
+                )
             driver.commit()
             t2 = time.perf_counter()
         driver.autocommit = True
@@ -404,8 +521,10 @@ def load_postgres(database, data: Data, org_id: int) -> None:
         driver.autocommit = False
     finally:
         raw.close()
-    print(f"  loaded in {time.perf_counter() - t0:.0f} s (contacts, messages, recipients {t1 - t0:.0f} s; "
-          f"{len(keys):,} band rows in primary-key order by COPY {t2 - t1:.0f} s; then VACUUM ANALYZE)")
+    print(
+        f"  loaded in {time.perf_counter() - t0:.0f} s (contacts, messages, recipients {t1 - t0:.0f} s; "
+        f"{len(keys):,} band rows in primary-key order by COPY {t2 - t1:.0f} s; then VACUUM ANALYZE)"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -421,8 +540,11 @@ def sizes(database) -> dict[str, tuple[int, int]]:
     with database.engine.connect() as conn:
         if conn.dialect.name == "postgresql":
             for t in TABLES:
-                out[t] = tuple(conn.execute(text(
-                    "SELECT pg_total_relation_size(:t) - pg_indexes_size(:t), pg_indexes_size(:t)"), {"t": t}).one())
+                out[t] = tuple(
+                    conn.execute(
+                        text("SELECT pg_total_relation_size(:t) - pg_indexes_size(:t), pg_indexes_size(:t)"), {"t": t}
+                    ).one()
+                )
         else:
             pages = dict(conn.execute(text("SELECT name, SUM(pgsize) FROM dbstat GROUP BY name")).all())
             indexes = conn.execute(text("SELECT name, tbl_name FROM sqlite_master WHERE type = 'index'")).all()
@@ -439,15 +561,19 @@ def report_sizes(database, n: int, indexed: int, dialect: str) -> None:
     for t in TABLES:
         table, idx = s[t]
         total += table + idx
-        note = {"sent_messages": "64-byte fingerprint + sender, time, Message-ID, ids",
-                "sent_recipients": "addresses, indexed for erasure",
-                "sent_bands": "LSH index, 32 rows per message of the last 15 days"}[t]
+        note = {
+            "sent_messages": "64-byte fingerprint + sender, time, Message-ID, ids",
+            "sent_recipients": "addresses, indexed for erasure",
+            "sent_bands": "LSH index, 32 rows per message of the last 15 days",
+        }[t]
         print(f"    {t:16s} {table / n:7.0f} + {idx / n:6.0f} = {(table + idx) / n:7.0f} B   ({note})")
     print(f"    {'total':16s} {total / n:25.0f} B   ({total / 2**20:,.0f} MiB)")
     bands = sum(s["sent_bands"])
-    print(f"  fingerprint index: 64 B per stored fingerprint, plus band rows only for the {indexed:,} messages of "
-          f"the last 15 days: {bands / max(indexed, 1):.0f} B each ({bands / max(indexed, 1) / 32:.1f} B per band "
-          f"row), {bands / n:.0f} B averaged over all stored fingerprints, on {dialect}")
+    print(
+        f"  fingerprint index: 64 B per stored fingerprint, plus band rows only for the {indexed:,} messages of "
+        f"the last 15 days: {bands / max(indexed, 1):.0f} B each ({bands / max(indexed, 1) / 32:.1f} B per band "
+        f"row), {bands / n:.0f} B averaged over all stored fingerprints, on {dialect}"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -488,9 +614,19 @@ def bench_lookups(database, data: Data) -> None:
         found, cand, verified = [], [], []
         for fp in probes[:60]:
             found.append(len(sent.lookup(session, org, fp, since, 0.85)))
-            shared = session.execute(select(func.count()).where(
-                SentBand.org_id == org.id, SentBand.band_key.in_(band_keys(fp)),
-                SentBand.sent_minute >= sent.sent_minute(since)).group_by(SentBand.sent_id)).scalars().all()
+            shared = (
+                session.execute(
+                    select(func.count())
+                    .where(
+                        SentBand.org_id == org.id,
+                        SentBand.band_key.in_(band_keys(fp)),
+                        SentBand.sent_minute >= sent.sent_minute(since),
+                    )
+                    .group_by(SentBand.sent_id)
+                )
+                .scalars()
+                .all()
+            )
             cand.append(len(shared))
             verified.append(sum(n >= sent.MIN_SHARED_BANDS for n in shared))
         p50s, p99s = [], []
@@ -499,10 +635,12 @@ def bench_lookups(database, data: Data) -> None:
             p50, p99 = percentiles(ms)
             p50s.append(p50)
             p99s.append(p99)
-        print(f"  sent.lookup alone           p50 {statistics.median(p50s):6.2f} ms   p99 {statistics.median(p99s):6.2f} ms"
-              f"   (messages sharing a band: mean {np.mean(cand):.0f}, max {max(cand)}; sharing "
-              f"{sent.MIN_SHARED_BANDS}, so verified: mean {np.mean(verified):.0f}; matches: template drafts "
-              f"mean {np.mean(found[0::2]):.0f}, fresh drafts mean {np.mean(found[1::2]):.1f})")
+        print(
+            f"  sent.lookup alone           p50 {statistics.median(p50s):6.2f} ms   p99 {statistics.median(p99s):6.2f} ms"
+            f"   (messages sharing a band: mean {np.mean(cand):.0f}, max {max(cand)}; sharing "
+            f"{sent.MIN_SHARED_BANDS}, so verified: mean {np.mean(verified):.0f}; matches: template drafts "
+            f"mean {np.mean(found[0::2]):.0f}, fresh drafts mean {np.mean(found[1::2]):.1f})"
+        )
         senders = [rng.choice(data.sender_emails) for _ in probes]
         hour = data.now - timedelta(hours=1)
         ms = timed(lambda s: sent.count_sent(session, org, s, hour), senders)
@@ -530,8 +668,10 @@ def bench_in_process(database, data: Data) -> tuple[float, float]:
         p50s.append(p50)
         p99s.append(p99)
     p50, p99 = statistics.median(p50s), statistics.median(p99s)
-    print(f"  analyze in-process          p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (context assembly + engine, a "
-          f"session per request; template reuse fired on {fired}/20 sample drafts)")
+    print(
+        f"  analyze in-process          p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (context assembly + engine, a "
+        f"session per request; template reuse fired on {fired}/20 sample drafts)"
+    )
     return p50, p99
 
 
@@ -550,10 +690,16 @@ waitress.serve(create_app(), host="127.0.0.1", port=int(sys.argv[1]), threads=1,
 
 def bench_http(url: str, data: Data) -> tuple[float, float] | None:
     port = free_port()
-    env = {**os.environ, "DATABASE_URL": url, "SENDWISE_DEMO": "1", "SENDWISE_LOG_LEVEL": "WARNING",
-           "PYTHONPATH": str(ROOT)}
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "DATABASE_URL": url,
+        "SENDWISE_DEMO": "1",
+        "SENDWISE_LOG_LEVEL": "WARNING",
+        "PYTHONPATH": str(ROOT),
+    }
+    proc = subprocess.Popen(
+        [sys.executable, "-c", SERVER, str(port)], env=env, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE
+    )
     try:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
         for _ in range(600):
@@ -587,9 +733,11 @@ def bench_http(url: str, data: Data) -> tuple[float, float] | None:
             p50s.append(p50)
             p99s.append(p99)
         p50, p99 = statistics.median(p50s), statistics.median(p99s)
-        print(f"  POST /api/v1/analyze (HTTP) p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({len(bodies)} requests x "
-              f"{ARGS.runs} runs, runs' p50 {', '.join(f'{v:.1f}' for v in p50s)}, "
-              f"p99 {', '.join(f'{v:.1f}' for v in p99s)})")
+        print(
+            f"  POST /api/v1/analyze (HTTP) p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   ({len(bodies)} requests x "
+            f"{ARGS.runs} runs, runs' p50 {', '.join(f'{v:.1f}' for v in p50s)}, "
+            f"p99 {', '.join(f'{v:.1f}' for v in p99s)})"
+        )
         return p50, p99
     finally:
         proc.terminate()
@@ -610,13 +758,21 @@ def bench_record(database, data: Data) -> None:
         t0 = time.perf_counter()
         with database.session() as session:
             org = queries.org_by_slug(session, "demo")
-            sent.record(session, org, sender=data.sender_emails[i % N_SENDERS],
-                        recipients=[f"new{i}@example-shop.de"], sent_at=data.now, fingerprint=fp,
-                        message_id=f"<bench-{i}-{time.time_ns()}@x>")
+            sent.record(
+                session,
+                org,
+                sender=data.sender_emails[i % N_SENDERS],
+                recipients=[f"new{i}@example-shop.de"],
+                sent_at=data.now,
+                fingerprint=fp,
+                message_id=f"<bench-{i}-{time.time_ns()}@x>",
+            )
         ms.append((time.perf_counter() - t0) * 1000)
     p50, p99 = percentiles(ms)
-    print(f"  sent.record + commit        p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (200 new messages with 32 band "
-          f"rows each, on the full database)")
+    print(
+        f"  sent.record + commit        p50 {p50:6.2f} ms   p99 {p99:6.2f} ms   (200 new messages with 32 band "
+        f"rows each, on the full database)"
+    )
 
 
 def bench_prune(database, data: Data) -> None:
@@ -633,8 +789,10 @@ def bench_prune(database, data: Data) -> None:
             pruned = sent.prune_bands(session, org, data.now + timedelta(hours=1))
             ms.append((time.perf_counter() - t0) * 1000)
             session.rollback()
-    print(f"  sent.prune_bands batch      median {statistics.median(ms):6.1f} ms   (band rows of {pruned} messages "
-          f"deleted, the batch POST /api/v1/sent runs at most once an hour)")
+    print(
+        f"  sent.prune_bands batch      median {statistics.median(ms):6.1f} ms   (band rows of {pruned} messages "
+        f"deleted, the batch POST /api/v1/sent runs at most once an hour)"
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -652,12 +810,14 @@ def run_backend(name: str, url: str, data: Data) -> dict:
         org_id = create_org(database, data)
         (load_sqlite if name == "SQLite" else load_postgres)(database, data, org_id)
         indexed = int((data.sent_us >= int(band_cutoff(data).timestamp() * 1_000_000)).sum())
-        for step in (lambda: report_sizes(database, data.n, indexed, name),
-                     lambda: bench_lookups(database, data),
-                     lambda: results.__setitem__("in_process", bench_in_process(database, data)),
-                     lambda: results.__setitem__("http", bench_http(url, data)),
-                     lambda: bench_record(database, data),
-                     lambda: bench_prune(database, data)):
+        for step in (
+            lambda: report_sizes(database, data.n, indexed, name),
+            lambda: bench_lookups(database, data),
+            lambda: results.__setitem__("in_process", bench_in_process(database, data)),
+            lambda: results.__setitem__("http", bench_http(url, data)),
+            lambda: bench_record(database, data),
+            lambda: bench_prune(database, data),
+        ):
             try:
                 step()
             except Exception:
@@ -690,9 +850,11 @@ def main() -> None:
     size = QUICK if ARGS.quick else FULL
     if ARGS.requests:
         size = Sizes(**{**size.__dict__, "requests": ARGS.requests})
-    print(f"sendwise context benchmark ({'quick' if ARGS.quick else 'full'}): {size.contacts:,} contacts, "
-          f"{size.messages:,} sent fingerprints in one organisation, sent over the last {ARGS.days:g} days "
-          f"(about {min(1.0, 14 / ARGS.days):.0%} inside the 14-day window), background {ARGS.background!r}")
+    print(
+        f"sendwise context benchmark ({'quick' if ARGS.quick else 'full'}): {size.contacts:,} contacts, "
+        f"{size.messages:,} sent fingerprints in one organisation, sent over the last {ARGS.days:g} days "
+        f"(about {min(1.0, 14 / ARGS.days):.0%} inside the 14-day window), background {ARGS.background!r}"
+    )
     print(f"machine: {machine()}, {os.sysconf('SC_PAGE_SIZE') * os.sysconf('SC_PHYS_PAGES') / 2**30:.0f} GiB RAM")
     print("targets: POST /api/v1/analyze p50 <= 15 ms, p99 <= 50 ms; <= 64 B per stored fingerprint")
     data = make_data(size)
@@ -715,8 +877,9 @@ def main() -> None:
             try:
                 url, drop = postgres_database(pg)
             except Exception as exc:
-                print(f"\n== PostgreSQL ==\n  SKIPPED: cannot create a database on {make_url(pg)!r}: "
-                      f"{type(exc).__name__}")
+                print(
+                    f"\n== PostgreSQL ==\n  SKIPPED: cannot create a database on {make_url(pg)!r}: {type(exc).__name__}"
+                )
             else:
                 try:
                     with create_engine(url, poolclass=NullPool).connect() as conn:
@@ -731,9 +894,11 @@ def main() -> None:
     for name, res in summary.items():
         http_ = res.get("http")
         inproc = res.get("in_process")
-        print(f"  {name:18s} HTTP p50 {http_[0] if http_ else float('nan'):6.2f} ms  p99 "
-              f"{http_[1] if http_ else float('nan'):6.2f} ms   in-process p50 "
-              f"{inproc[0] if inproc else float('nan'):6.2f} ms  p99 {inproc[1] if inproc else float('nan'):6.2f} ms")
+        print(
+            f"  {name:18s} HTTP p50 {http_[0] if http_ else float('nan'):6.2f} ms  p99 "
+            f"{http_[1] if http_ else float('nan'):6.2f} ms   in-process p50 "
+            f"{inproc[0] if inproc else float('nan'):6.2f} ms  p99 {inproc[1] if inproc else float('nan'):6.2f} ms"
+        )
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -743,12 +908,23 @@ def parse_args(argv=None) -> argparse.Namespace:
     p.add_argument("--only", choices=("sqlite", "postgresql"))
     p.add_argument("--requests", type=int, help="analysis requests per run")
     p.add_argument("--runs", type=int, default=3, help="runs per measurement; the median is reported")
-    p.add_argument("--days", type=float, default=28,
-                   help="the sent history spans this many days (default 28: half of it in the 14-day window)")
-    p.add_argument("--keep", metavar="DIR", help="keep the databases (SQLite file in DIR; PostgreSQL database) "
-                                                 "for inspection instead of dropping them")
-    p.add_argument("--background", choices=("mixed", "team"), default="mixed",
-                   help="how alike the other stored messages are to the drafts (see the module docstring)")
+    p.add_argument(
+        "--days",
+        type=float,
+        default=28,
+        help="the sent history spans this many days (default 28: half of it in the 14-day window)",
+    )
+    p.add_argument(
+        "--keep",
+        metavar="DIR",
+        help="keep the databases (SQLite file in DIR; PostgreSQL database) for inspection instead of dropping them",
+    )
+    p.add_argument(
+        "--background",
+        choices=("mixed", "team"),
+        default="mixed",
+        help="how alike the other stored messages are to the drafts (see the module docstring)",
+    )
     return p.parse_args(argv)
 
 

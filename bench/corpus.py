@@ -26,68 +26,252 @@ __all__ = [
 ]
 
 FIRST_NAMES = [
-    "Anna", "Lukas", "Sophie", "Jonas", "Marie", "Felix", "Laura", "Paul", "Julia", "Max",
-    "Pierre", "Camille", "Louis", "Chloe", "Antoine", "Lucia", "Javier", "Carmen", "Diego",
-    "Elena", "Marco", "Giulia", "Luca", "Francesca", "John", "Emily", "Michael", "Sarah",
-    "David", "Jessica", "Robert", "Olivia", "Ahmed", "Fatima", "Omar", "Priya", "Rahul",
-    "Kenji", "Yuki", "Hiroshi", "Mateus", "Beatriz", "Ivan", "Olga", "Piotr", "Agnieszka",
-    "Lars", "Ingrid", "Erik", "Sanne", "Daan", "Bram", "Noor", "Mehmet", "Ayse", "Tomasz",
+    "Anna",
+    "Lukas",
+    "Sophie",
+    "Jonas",
+    "Marie",
+    "Felix",
+    "Laura",
+    "Paul",
+    "Julia",
+    "Max",
+    "Pierre",
+    "Camille",
+    "Louis",
+    "Chloe",
+    "Antoine",
+    "Lucia",
+    "Javier",
+    "Carmen",
+    "Diego",
+    "Elena",
+    "Marco",
+    "Giulia",
+    "Luca",
+    "Francesca",
+    "John",
+    "Emily",
+    "Michael",
+    "Sarah",
+    "David",
+    "Jessica",
+    "Robert",
+    "Olivia",
+    "Ahmed",
+    "Fatima",
+    "Omar",
+    "Priya",
+    "Rahul",
+    "Kenji",
+    "Yuki",
+    "Hiroshi",
+    "Mateus",
+    "Beatriz",
+    "Ivan",
+    "Olga",
+    "Piotr",
+    "Agnieszka",
+    "Lars",
+    "Ingrid",
+    "Erik",
+    "Sanne",
+    "Daan",
+    "Bram",
+    "Noor",
+    "Mehmet",
+    "Ayse",
+    "Tomasz",
 ]
 LAST_NAMES = [
-    "Schmidt", "Mueller", "Weber", "Fischer", "Wagner", "Becker", "Dubois", "Martin", "Bernard",
-    "Garcia", "Lopez", "Martinez", "Rossi", "Bianchi", "Smith", "Johnson", "Brown", "Taylor",
-    "Khan", "Patel", "Sato", "Tanaka", "Silva", "Santos", "Ivanov", "Kowalski", "Nielsen",
-    "Jansen", "de Vries", "Yilmaz", "Andersson", "Novak", "Horvat", "Costa", "Moreau",
+    "Schmidt",
+    "Mueller",
+    "Weber",
+    "Fischer",
+    "Wagner",
+    "Becker",
+    "Dubois",
+    "Martin",
+    "Bernard",
+    "Garcia",
+    "Lopez",
+    "Martinez",
+    "Rossi",
+    "Bianchi",
+    "Smith",
+    "Johnson",
+    "Brown",
+    "Taylor",
+    "Khan",
+    "Patel",
+    "Sato",
+    "Tanaka",
+    "Silva",
+    "Santos",
+    "Ivanov",
+    "Kowalski",
+    "Nielsen",
+    "Jansen",
+    "de Vries",
+    "Yilmaz",
+    "Andersson",
+    "Novak",
+    "Horvat",
+    "Costa",
+    "Moreau",
 ]
 COMPANIES = [
-    "Mueller GmbH", "Lichtwerk AG", "Nordbau Handel", "Batiplus SARL", "Eclairage Moderne",
-    "Iluminacion Sol SL", "Ferreteria Central", "Luce Italia Srl", "Brightway Lighting Ltd",
-    "Northstar Supply Inc", "Al Noor Trading LLC", "Tokyo Denki Shoji", "Casa Verde Ltda",
-    "Polmet Sp. z o.o.", "Nordic Home AB", "Holland Tools BV", "Anadolu Yapi AS",
-    "Pacific Hardware Pty", "Kraft Industrietechnik", "Gulf Building Materials",
-    "Metro Electrical Wholesale", "Baumarkt Partner", "Sunrise Garden Products",
+    "Mueller GmbH",
+    "Lichtwerk AG",
+    "Nordbau Handel",
+    "Batiplus SARL",
+    "Eclairage Moderne",
+    "Iluminacion Sol SL",
+    "Ferreteria Central",
+    "Luce Italia Srl",
+    "Brightway Lighting Ltd",
+    "Northstar Supply Inc",
+    "Al Noor Trading LLC",
+    "Tokyo Denki Shoji",
+    "Casa Verde Ltda",
+    "Polmet Sp. z o.o.",
+    "Nordic Home AB",
+    "Holland Tools BV",
+    "Anadolu Yapi AS",
+    "Pacific Hardware Pty",
+    "Kraft Industrietechnik",
+    "Gulf Building Materials",
+    "Metro Electrical Wholesale",
+    "Baumarkt Partner",
+    "Sunrise Garden Products",
 ]
 CITIES = [
-    "Hamburg", "Rotterdam", "Antwerp", "Felixstowe", "Valencia", "Genoa", "Le Havre",
-    "Gdansk", "Dubai", "Los Angeles", "Sydney", "Santos", "Istanbul", "Yokohama", "Durban",
+    "Hamburg",
+    "Rotterdam",
+    "Antwerp",
+    "Felixstowe",
+    "Valencia",
+    "Genoa",
+    "Le Havre",
+    "Gdansk",
+    "Dubai",
+    "Los Angeles",
+    "Sydney",
+    "Santos",
+    "Istanbul",
+    "Yokohama",
+    "Durban",
 ]
 PORTS_CN = ["Ningbo", "Shanghai", "Shenzhen", "Qingdao", "Xiamen", "Guangzhou", "Tianjin"]
 FAIRS = [
-    "the Canton Fair", "Light + Building in Frankfurt", "the Hong Kong Lighting Fair",
-    "Ambiente", "the National Hardware Show", "Big 5 in Dubai", "Interzum", "Eisenwarenmesse",
+    "the Canton Fair",
+    "Light + Building in Frankfurt",
+    "the Hong Kong Lighting Fair",
+    "Ambiente",
+    "the National Hardware Show",
+    "Big 5 in Dubai",
+    "Interzum",
+    "Eisenwarenmesse",
 ]
 PRODUCTS = [
-    ("LED panel light", "LED panel lights"), ("stainless steel ball valve", "stainless steel ball valves"),
-    ("solar inverter", "solar inverters"), ("garden hose reel", "garden hose reels"),
-    ("cordless drill", "cordless drills"), ("ceramic floor tile", "ceramic floor tiles"),
-    ("aluminium window profile", "aluminium window profiles"), ("PVC pipe fitting", "PVC pipe fittings"),
-    ("office chair", "office chairs"), ("bamboo cutting board", "bamboo cutting boards"),
-    ("silicone kitchen utensil set", "silicone kitchen utensil sets"), ("USB-C charger", "USB-C chargers"),
-    ("LED strip light", "LED strip lights"), ("ceiling fan", "ceiling fans"),
-    ("water pump", "water pumps"), ("safety helmet", "safety helmets"),
-    ("nitrile glove", "nitrile gloves"), ("copper cable", "copper cables"),
-    ("gas spring", "gas springs"), ("outdoor solar lamp", "outdoor solar lamps"),
+    ("LED panel light", "LED panel lights"),
+    ("stainless steel ball valve", "stainless steel ball valves"),
+    ("solar inverter", "solar inverters"),
+    ("garden hose reel", "garden hose reels"),
+    ("cordless drill", "cordless drills"),
+    ("ceramic floor tile", "ceramic floor tiles"),
+    ("aluminium window profile", "aluminium window profiles"),
+    ("PVC pipe fitting", "PVC pipe fittings"),
+    ("office chair", "office chairs"),
+    ("bamboo cutting board", "bamboo cutting boards"),
+    ("silicone kitchen utensil set", "silicone kitchen utensil sets"),
+    ("USB-C charger", "USB-C chargers"),
+    ("LED strip light", "LED strip lights"),
+    ("ceiling fan", "ceiling fans"),
+    ("water pump", "water pumps"),
+    ("safety helmet", "safety helmets"),
+    ("nitrile glove", "nitrile gloves"),
+    ("copper cable", "copper cables"),
+    ("gas spring", "gas springs"),
+    ("outdoor solar lamp", "outdoor solar lamps"),
 ]
 ADJECTIVES = [
-    "high quality", "durable", "energy saving", "cost effective", "reliable", "certified",
-    "customized", "lightweight", "heavy duty", "eco friendly", "premium", "competitive",
-    "innovative", "compact", "waterproof", "modern", "professional", "stable",
+    "high quality",
+    "durable",
+    "energy saving",
+    "cost effective",
+    "reliable",
+    "certified",
+    "customized",
+    "lightweight",
+    "heavy duty",
+    "eco friendly",
+    "premium",
+    "competitive",
+    "innovative",
+    "compact",
+    "waterproof",
+    "modern",
+    "professional",
+    "stable",
 ]
 CERTS = ["CE", "RoHS", "ISO 9001", "UL", "SGS", "TUV", "REACH", "ERP", "FCC", "BSCI"]
 INCOTERMS = ["FOB", "CIF", "EXW", "DDP", "CFR", "DAP"]
 PAYMENT = [
-    "30% deposit and 70% balance before shipment", "100% T/T in advance",
-    "L/C at sight", "30% deposit and 70% against copy of B/L", "net 60 days after delivery",
+    "30% deposit and 70% balance before shipment",
+    "100% T/T in advance",
+    "L/C at sight",
+    "30% deposit and 70% against copy of B/L",
+    "net 60 days after delivery",
 ]
 FILLERS = [
-    "really", "also", "of course", "as you know", "in fact", "currently", "already",
-    "kindly", "please", "now", "still", "very", "quite", "just", "indeed",
+    "really",
+    "also",
+    "of course",
+    "as you know",
+    "in fact",
+    "currently",
+    "already",
+    "kindly",
+    "please",
+    "now",
+    "still",
+    "very",
+    "quite",
+    "just",
+    "indeed",
 ]
 EXTRA_WORDS = [
-    "quality", "price", "delivery", "order", "sample", "catalog", "factory", "market",
-    "customer", "shipment", "discount", "container", "warehouse", "packaging", "design",
-    "model", "stock", "production", "service", "support", "offer", "request", "project",
-    "season", "schedule", "logistics", "inspection", "warranty", "distributor", "retail",
+    "quality",
+    "price",
+    "delivery",
+    "order",
+    "sample",
+    "catalog",
+    "factory",
+    "market",
+    "customer",
+    "shipment",
+    "discount",
+    "container",
+    "warehouse",
+    "packaging",
+    "design",
+    "model",
+    "stock",
+    "production",
+    "service",
+    "support",
+    "offer",
+    "request",
+    "project",
+    "season",
+    "schedule",
+    "logistics",
+    "inspection",
+    "warranty",
+    "distributor",
+    "retail",
 ]
 
 # Sentence templates per section; several phrasings of the same idea so that
@@ -172,17 +356,57 @@ CLOSING = [
     "Have a nice weekend.",
     "Waiting for your kind feedback.",
 ]
-GREETINGS = ["Dear {name},", "Hi {name},", "Hello {name},", "Dear Mr. {last},", "Dear Ms. {last},", "Good morning {name},"]
+GREETINGS = [
+    "Dear {name},",
+    "Hi {name},",
+    "Hello {name},",
+    "Dear Mr. {last},",
+    "Dear Ms. {last},",
+    "Good morning {name},",
+]
 
-COUNTRIES = ["Germany", "France", "Spain", "Italy", "the UK", "Poland", "the Netherlands",
-             "the UAE", "Saudi Arabia", "the USA", "Australia", "Brazil", "Turkey", "Japan", "Sweden"]
-MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August",
-          "September", "October", "November", "December"]
+COUNTRIES = [
+    "Germany",
+    "France",
+    "Spain",
+    "Italy",
+    "the UK",
+    "Poland",
+    "the Netherlands",
+    "the UAE",
+    "Saudi Arabia",
+    "the USA",
+    "Australia",
+    "Brazil",
+    "Turkey",
+    "Japan",
+    "Sweden",
+]
+MONTHS = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+]
 WEEKDAYS = ["Monday", "Tuesday", "Wednesday", "Thursday", "Friday"]
 SEASONS = ["spring", "summer", "autumn", "winter", "Christmas", "back to school"]
 MY_NAMES = ["Tom Li", "Jenny Wang", "Kevin Zhang", "Lily Chen", "Jack Liu", "Amy Zhao", "Leo Wu"]
-MY_COMPANIES = ["Acme Export Co., Ltd.", "Ningbo Bright Lighting", "Sunny Tools Manufacturing",
-                "Golden Bridge Industrial", "Everwin Trading", "Hengtai Hardware Factory"]
+MY_COMPANIES = [
+    "Acme Export Co., Ltd.",
+    "Ningbo Bright Lighting",
+    "Sunny Tools Manufacturing",
+    "Golden Bridge Industrial",
+    "Everwin Trading",
+    "Hengtai Hardware Factory",
+]
 
 KINDS = {
     # kind: list of (section, min sentences, max sentences)
@@ -260,16 +484,19 @@ def _slot_value(key: str, rng: random.Random) -> str:
     raise KeyError(key)
 
 
-def make_email(rng: random.Random, *, greeting: bool = True, min_words: int = 80,
-               max_words: int = 400) -> str:
+def make_email(rng: random.Random, *, greeting: bool = True, min_words: int = 80, max_words: int = 400) -> str:
     """One synthetic sales/quote/order body of ``min_words``..``max_words`` words."""
     kind = rng.choice(list(KINDS))
     product = rng.choice(PRODUCTS)
     first, last = rng.choice(FIRST_NAMES), rng.choice(LAST_NAMES)
     # The product is fixed per mail (a mail is about one product line), the rest varies per slot.
     fixed = {
-        "product": product[0], "products": product[1], "name": first, "last": last,
-        "me": rng.choice(MY_NAMES), "mycompany": rng.choice(MY_COMPANIES),
+        "product": product[0],
+        "products": product[1],
+        "name": first,
+        "last": last,
+        "me": rng.choice(MY_NAMES),
+        "mycompany": rng.choice(MY_COMPANIES),
         "company": rng.choice(COMPANIES),
     }
     target = rng.randint(min_words, max_words)
@@ -344,9 +571,15 @@ def near_duplicate(text: str, rng: random.Random, strength: float | None = None)
     sentences = re.split(r"(?<=[.!?])\s+", text)
     n_edits = round(strength * len(text.split()))
     fixed_product = rng.choice(PRODUCTS)
-    fixed = {"product": fixed_product[0], "products": fixed_product[1], "name": rng.choice(FIRST_NAMES),
-             "last": rng.choice(LAST_NAMES), "me": rng.choice(MY_NAMES),
-             "mycompany": rng.choice(MY_COMPANIES), "company": rng.choice(COMPANIES)}
+    fixed = {
+        "product": fixed_product[0],
+        "products": fixed_product[1],
+        "name": rng.choice(FIRST_NAMES),
+        "last": rng.choice(LAST_NAMES),
+        "me": rng.choice(MY_NAMES),
+        "mycompany": rng.choice(MY_COMPANIES),
+        "company": rng.choice(COMPANIES),
+    }
     pool = PITCH + QUOTE + SAMPLE + CLOSING + FOLLOWUP
     while n_edits > 0:
         op = rng.random()
@@ -381,8 +614,11 @@ def near_duplicate(text: str, rng: random.Random, strength: float | None = None)
         elif op < 0.88 and j + 1 < len(words):
             words[j], words[j + 1] = words[j + 1], words[j]
         else:
-            words[j] = re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), words[j]) if any(
-                ch.isdigit() for ch in words[j]) else rng.choice(_FILL_WORDS)
+            words[j] = (
+                re.sub(r"\d+", lambda m: str(rng.randint(1, 999)), words[j])
+                if any(ch.isdigit() for ch in words[j])
+                else rng.choice(_FILL_WORDS)
+            )
         sentences[i] = " ".join(words)
         n_edits -= 1
     return " ".join(s for s in sentences if s)
@@ -393,8 +629,9 @@ def _addr(first: str, last: str, company: str, tld: str) -> str:
     return f"{first.lower()}.{re.sub(r'[^a-z]', '', last.lower())}@{dom}-trade.{tld}"
 
 
-def make_request(seed: int = 0, *, n_to: int = 10, n_contacts: int = 10,
-                 n_history: int = 50, body_words: int = 300) -> dict:
+def make_request(
+    seed: int = 0, *, n_to: int = 10, n_contacts: int = 10, n_history: int = 50, body_words: int = 300
+) -> dict:
     """A heavy ``nlp.analyze`` request (contract format) for latency benchmarks."""
     rng = random.Random(seed)
     tlds = ["de", "fr", "es", "it", "co.uk", "pl", "nl", "ae", "com", "com.au", "com.br", "jp"]
@@ -408,10 +645,14 @@ def make_request(seed: int = 0, *, n_to: int = 10, n_contacts: int = 10,
     draft = {
         "from": {"name": "Tom Li", "email": "tom@acme-export.cn"},
         "to": [{"name": f"{p[0]} {p[1]}", "email": p[3]} for p in people[:n_to]],
-        "cc": [], "bcc": [],
+        "cc": [],
+        "bcc": [],
         "subject": "New LED panel lights - special price for your market",
-        "body": {"text": f"Dear {first},\n\n{body}\n\nBest regards,\nTom Li\nAcme Export Co., Ltd.\n"
-                         "88 Huangpu Road, Ningbo, China\nTel: +86 574 1234 5678", "html": None},
+        "body": {
+            "text": f"Dear {first},\n\n{body}\n\nBest regards,\nTom Li\nAcme Export Co., Ltd.\n"
+            "88 Huangpu Road, Ningbo, China\nTel: +86 574 1234 5678",
+            "html": None,
+        },
         "attachments": [{"name": "catalog.pdf", "size": 2400000, "content_type": "application/pdf"}],
         "thread": {"is_reply": False, "previous_messages": 0},
     }
@@ -419,42 +660,57 @@ def make_request(seed: int = 0, *, n_to: int = 10, n_contacts: int = 10,
     for first_, last_, company, email in people[:n_contacts]:
         interactions = []
         for k in range(rng.randint(1, 4)):
-            interactions.append({
-                "date": f"2026-{rng.randint(3, 11):02d}-{rng.randint(1, 28):02d}",
-                "direction": rng.choice(["in", "out"]),
-                "subject": rng.choice(["Inquiry", "Quotation", "Samples", "Re: price list", "Order"]) +
-                f" {rng.choice(PRODUCTS)[1]}",
-                "summary": _fill(rng.choice(PITCH + QUOTE + FOLLOWUP), rng,
-                                 {"product": "LED panel light", "products": "LED panel lights"}),
-            })
-        contacts.append({
-            "email": email, "name": f"{first_} {last_}", "company": company,
-            "country": rng.choice(["DE", "FR", "ES", "IT", "GB", "PL", "NL", "AE", "US", "AU"]),
-            "kind": "b2b", "role": rng.choice(["purchasing", "owner", "sales", "engineering"]),
-            "industry": rng.choice(["lighting wholesale", "DIY retail", "electrical contractor", "hardware"]),
-            "stage": rng.choice(["prospect", "sample", "negotiation", "customer", "repeat"]),
-            "consent": {"status": rng.choice(["opt_in", "soft_opt_in", "unknown", "none"]),
-                        "source": "trade fair form", "date": "2026-03-10"},
-            "unsubscribed": False,
-            "interactions": interactions,
-        })
+            interactions.append(
+                {
+                    "date": f"2026-{rng.randint(3, 11):02d}-{rng.randint(1, 28):02d}",
+                    "direction": rng.choice(["in", "out"]),
+                    "subject": rng.choice(["Inquiry", "Quotation", "Samples", "Re: price list", "Order"])
+                    + f" {rng.choice(PRODUCTS)[1]}",
+                    "summary": _fill(
+                        rng.choice(PITCH + QUOTE + FOLLOWUP),
+                        rng,
+                        {"product": "LED panel light", "products": "LED panel lights"},
+                    ),
+                }
+            )
+        contacts.append(
+            {
+                "email": email,
+                "name": f"{first_} {last_}",
+                "company": company,
+                "country": rng.choice(["DE", "FR", "ES", "IT", "GB", "PL", "NL", "AE", "US", "AU"]),
+                "kind": "b2b",
+                "role": rng.choice(["purchasing", "owner", "sales", "engineering"]),
+                "industry": rng.choice(["lighting wholesale", "DIY retail", "electrical contractor", "hardware"]),
+                "stage": rng.choice(["prospect", "sample", "negotiation", "customer", "repeat"]),
+                "consent": {
+                    "status": rng.choice(["opt_in", "soft_opt_in", "unknown", "none"]),
+                    "source": "trade fair form",
+                    "date": "2026-03-10",
+                },
+                "unsubscribed": False,
+                "interactions": interactions,
+            }
+        )
     history = []
     for k in range(n_history):
         p = rng.choice(people)
         day = 27 - (k * 13) // max(1, n_history)
-        history.append({
-            "sent_at": f"2026-11-{max(1, day):02d}T{rng.randint(6, 17):02d}:{rng.randint(0, 59):02d}:00Z",
-            "from": "tom@acme-export.cn",
-            "to": [p[3]] if rng.random() < 0.8 else [q[3] for q in rng.sample(people, 3)],
-            "subject": rng.choice(["Quotation", "New products", "Follow up", "Order update"]) +
-            f" - {rng.choice(PRODUCTS)[1]}",
-            "body": (near_duplicate(body, rng) if rng.random() < 0.4
-                     else make_email(rng, greeting=False)),
-        })
+        history.append(
+            {
+                "sent_at": f"2026-11-{max(1, day):02d}T{rng.randint(6, 17):02d}:{rng.randint(0, 59):02d}:00Z",
+                "from": "tom@acme-export.cn",
+                "to": [p[3]] if rng.random() < 0.8 else [q[3] for q in rng.sample(people, 3)],
+                "subject": rng.choice(["Quotation", "New products", "Follow up", "Order update"])
+                + f" - {rng.choice(PRODUCTS)[1]}",
+                "body": (near_duplicate(body, rng) if rng.random() < 0.4 else make_email(rng, greeting=False)),
+            }
+        )
     return {
         "draft": draft,
         "context": {
-            "now": "2026-11-27T10:00:00Z", "locale": "en",
+            "now": "2026-11-27T10:00:00Z",
+            "locale": "en",
             "org": {"domains": ["acme-export.cn"], "postal_address": "88 Huangpu Road, Ningbo, China"},
             "contacts": contacts,
             "history": history,

@@ -13,6 +13,7 @@ country names, ISO codes, Chinese stage names, dates and booleans, plus 1%
 invalid rows, so detection, validation and the rejection report are all
 timed. Prints the median and every run. The target is 60 s for 100,000 rows.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -32,8 +33,22 @@ if str(ROOT) not in sys.path:
 from bench.analyze import machine  # noqa: E402
 from bench.context import postgres_database  # noqa: E402
 
-COUNTRIES = ["DE", "Germany", "德国", "France", "FR", "Italia", "意大利", "US", "United States", "美国", "NL",
-             "Spain", "GB", "中国"]
+COUNTRIES = [
+    "DE",
+    "Germany",
+    "德国",
+    "France",
+    "FR",
+    "Italia",
+    "意大利",
+    "US",
+    "United States",
+    "美国",
+    "NL",
+    "Spain",
+    "GB",
+    "中国",
+]
 STAGES = ["prospect", "样品", "谈判", "customer", "成交", "复购", "老客户", "潜在客户", ""]
 CONSENTS = ["opt_in", "同意", "soft_opt_in", "none", "拒绝", "", "unknown"]
 FIRST = ["Anna", "Lukas", "Marco", "Claire", "Jan", "Sofia", "Tom", "李明", "王芳", "Emma", "Hans", "Lucía"]
@@ -47,19 +62,32 @@ def make_file(path: Path, rows: int, seed: int = 7) -> None:
         email = f"buyer{i}@company{i % 5000}.example.com" if rng.random() > 0.01 else f"broken-{i}"
         name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
         date = f"2026-{rng.randint(1, 12):02d}-{rng.randint(1, 28):02d}" if rng.random() > 0.5 else ""
-        lines.append(",".join([
-            email, name, f"Company {i % 5000} GmbH", rng.choice(COUNTRIES), rng.choice(["purchasing", "采购", ""]),
-            rng.choice(["lighting", "照明", ""]), rng.choice(STAGES), rng.choice(CONSENTS),
-            rng.choice(["trade fair", "展会", ""]), date, rng.choice(["否", "no", "是", ""]),
-            rng.choice(["b2b", "企业", "个人", ""]),
-        ]))
+        lines.append(
+            ",".join(
+                [
+                    email,
+                    name,
+                    f"Company {i % 5000} GmbH",
+                    rng.choice(COUNTRIES),
+                    rng.choice(["purchasing", "采购", ""]),
+                    rng.choice(["lighting", "照明", ""]),
+                    rng.choice(STAGES),
+                    rng.choice(CONSENTS),
+                    rng.choice(["trade fair", "展会", ""]),
+                    date,
+                    rng.choice(["否", "no", "是", ""]),
+                    rng.choice(["b2b", "企业", "个人", ""]),
+                ]
+            )
+        )
     path.write_bytes(("\r\n".join(lines) + "\r\n").encode("gb18030"))
 
 
 def run_cli(url: str, *args: str) -> subprocess.CompletedProcess:
     env = {**os.environ, "DATABASE_URL": url}
-    return subprocess.run([sys.executable, "-m", "backend.cli", *args], capture_output=True, cwd=ROOT, env=env,
-                          timeout=900)
+    return subprocess.run(
+        [sys.executable, "-m", "backend.cli", *args], capture_output=True, cwd=ROOT, env=env, timeout=900
+    )
 
 
 def timed_import(url: str, path: Path) -> tuple[float, str]:
@@ -92,8 +120,11 @@ def bench(label: str, make_db, path: Path, runs: int) -> None:
         new_times.append(t_new)
         again_times.append(t_again)
         print(f"  {label} run {n + 1}: new {t_new:6.1f} s   again {t_again:6.1f} s", flush=True)
-    print(f"{label}: median new {statistics.median(new_times):.1f} s, again {statistics.median(again_times):.1f} s"
-          f"   ({summary.split(': ', 1)[-1]}; second run: {summary_again.split(': ', 1)[-1]})", flush=True)
+    print(
+        f"{label}: median new {statistics.median(new_times):.1f} s, again {statistics.median(again_times):.1f} s"
+        f"   ({summary.split(': ', 1)[-1]}; second run: {summary_again.split(': ', 1)[-1]})",
+        flush=True,
+    )
 
 
 def main() -> None:

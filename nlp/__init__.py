@@ -7,9 +7,18 @@ The engine is pure: no Flask, no database, no network. Storage-backed context
 (policy, contacts, the organisation's sent fingerprints) is passed in by the
 caller.
 """
+
 from .checks import CODES
 from .engine import SentFingerprint, analyze, company_mentions, explain, sent_fingerprint, warm_up
 from .errors import InvalidRequest
 
-__all__ = ["CODES", "InvalidRequest", "SentFingerprint", "analyze", "company_mentions", "explain",
-           "sent_fingerprint", "warm_up"]
+__all__ = [
+    "CODES",
+    "InvalidRequest",
+    "SentFingerprint",
+    "analyze",
+    "company_mentions",
+    "explain",
+    "sent_fingerprint",
+    "warm_up",
+]

@@ -1,4 +1,5 @@
 """Is the sender's postal address in the message? (CAN-SPAM, CASL identification)."""
+
 from __future__ import annotations
 
 import re

@@ -5,6 +5,7 @@ for direct callers of `nlp.analyze` such as scripts and benchmarks. Like the
 backend's system clock it honours `SENDWISE_TEST_CLOCK_SHIFT_DAYS`, which only
 the test suite sets (its second run, two years ahead).
 """
+
 from __future__ import annotations
 
 import os

@@ -5,6 +5,7 @@ policy: the engine resolves each code's severity and thresholds from
 `context.org.policy` over the defaults in the check table and passes the
 thresholds in.
 """
+
 from __future__ import annotations
 
 import time
@@ -35,7 +36,7 @@ def analyze(request: dict, *, sent_index: SentIndex | None = None) -> dict[str, 
     draft, ctx = parse_request(request)
     m = Message(draft, ctx, sent_index)
     findings: list[dict[str, Any]] = []
-    if m.external:          # internal mail is the organisation's own business
+    if m.external:  # internal mail is the organisation's own business
         for check in REGISTRY.values():
             rule = ctx.policy.get(check.code, {})
             severity = rule.get("severity") or check.severity
@@ -80,7 +81,7 @@ def company_mentions(request: dict) -> list[str]:
     draft, ctx = parse_request(request)
     m = Message(draft, ctx)
     s = m.segments
-    return sorted(company_keys_in(draft.subject) | company_keys_in(s.visible[s.content_start:s.content_end]))
+    return sorted(company_keys_in(draft.subject) | company_keys_in(s.visible[s.content_start : s.content_end]))
 
 
 @dataclass(frozen=True)
@@ -112,15 +113,27 @@ def sent_fingerprint(draft: dict) -> SentFingerprint:
     if not recipients:
         raise InvalidRequest("a sent message needs at least one recipient in draft.to, draft.cc or draft.bcc")
     content = Message(parsed, ctx).segments.content
-    return SentFingerprint(sender=parsed.sender.email, recipients=recipients,
-                           fingerprint=fingerprint(content), words=len(normalize(content).split()))
+    return SentFingerprint(
+        sender=parsed.sender.email,
+        recipients=recipients,
+        fingerprint=fingerprint(content),
+        words=len(normalize(content).split()),
+    )
 
 
 def warm_up() -> None:
     """Build the pipelines and load the catalogs now, so the first real draft is not slowed by it."""
-    analyze({"draft": {"from": {"email": "a@example.com"}, "to": [{"email": "b@example.org"}],
-                       "subject": "x", "body": {"text": "Dear B,\n\nx\n\nBest regards,\nA"}},
-             "context": {"locale": "zh-CN"}})
+    analyze(
+        {
+            "draft": {
+                "from": {"email": "a@example.com"},
+                "to": [{"email": "b@example.org"}],
+                "subject": "x",
+                "body": {"text": "Dear B,\n\nx\n\nBest regards,\nA"},
+            },
+            "context": {"locale": "zh-CN"},
+        }
+    )
 
 
 def explain(code: str, locale: str = "en") -> dict[str, str]:
@@ -129,7 +142,11 @@ def explain(code: str, locale: str = "en") -> dict[str, str]:
     Raises KeyError for an unknown code.
     """
     from .request import normalize_locale
+
     check = REGISTRY[code]
     loc = normalize_locale(locale)
-    return {"code": code, "severity": check.severity,
-            **{k: gettext(getattr(check, k), loc) for k in ("title", "what", "why", "instead")}}
+    return {
+        "code": code,
+        "severity": check.severity,
+        **{k: gettext(getattr(check, k), loc) for k in ("title", "what", "why", "instead")},
+    }

@@ -166,8 +166,7 @@ _TOKEN = re.compile(rf"[{_CJK}]|[^\s{_CJK}]+")
 # One bytes.translate pass does casefold + punctuation-to-space for ASCII text,
 # which is ~5x faster than the regex; both paths give identical results on ASCII.
 _ASCII_TABLE = bytes(
-    (c + 32 if 65 <= c <= 90 else c) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32
-    for c in range(256)
+    (c + 32 if 65 <= c <= 90 else c) if (48 <= c <= 57 or 65 <= c <= 90 or 97 <= c <= 122) else 32 for c in range(256)
 )
 
 
@@ -199,12 +198,10 @@ def _const64(label: str) -> int:
     return int.from_bytes(hashlib.blake2b(label.encode(), digest_size=8).digest(), "little")
 
 
-_MULT = np.array([(_const64(f"sendwise-fp-v1-mult-{j}") & 0xFFFFFFFF) | 1 for j in range(_K)],
-                 dtype=np.uint32)[:, None]
+_MULT = np.array([(_const64(f"sendwise-fp-v1-mult-{j}") & 0xFFFFFFFF) | 1 for j in range(_K)], dtype=np.uint32)[:, None]
 # Without the offset, multiplicative hashing alone over-estimated Jaccard by
 # ~0.015 on the benchmark corpus; with it the estimate is unbiased (+-0.005).
-_ADD = np.array([_const64(f"sendwise-fp-v1-add-{j}") & 0xFFFFFFFF for j in range(_K)],
-                dtype=np.uint32)[:, None]
+_ADD = np.array([_const64(f"sendwise-fp-v1-add-{j}") & 0xFFFFFFFF for j in range(_K)], dtype=np.uint32)[:, None]
 
 
 def _mix64(x: np.ndarray) -> np.ndarray:
@@ -429,9 +426,9 @@ class NearDuplicateIndex:
             raise ValueError("every fingerprint must be FINGERPRINT_BYTES long, one per key")
         m = len(keys)
         self._grow(self._n + m)
-        self._keys[self._n: self._n + m] = keys
-        self._words[self._n: self._n + m] = np.frombuffer(blob, dtype="<u8").reshape(m, -1)
-        self._bands[self._n: self._n + m] = np.frombuffer(blob, dtype="<u2").reshape(m, -1)
+        self._keys[self._n : self._n + m] = keys
+        self._words[self._n : self._n + m] = np.frombuffer(blob, dtype="<u8").reshape(m, -1)
+        self._bands[self._n : self._n + m] = np.frombuffer(blob, dtype="<u2").reshape(m, -1)
         self._n += m
 
     def _rebuild(self) -> None:
@@ -457,7 +454,7 @@ class NearDuplicateIndex:
             hi = np.searchsorted(self._flat_keys, qk, side="right")
             parts.extend(self._flat_rows[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a)
         if self._n > self._n_sorted:
-            tail = self._bands[self._n_sorted: self._n]
+            tail = self._bands[self._n_sorted : self._n]
             parts.append(np.flatnonzero((tail == qbands).any(axis=1)).astype(np.int32) + self._n_sorted)
         if not parts:
             return np.zeros(0, dtype=np.int32)

@@ -9,6 +9,7 @@ back to English; a test keeps the Chinese catalog complete.
     python -m nlp.i18n extract   # rewrite locales/sendwise.pot from the code
     python -m nlp.i18n update    # merge it into every .po (new strings empty)
 """
+
 from __future__ import annotations
 
 import functools
@@ -34,6 +35,7 @@ def N_(msgid: str) -> str:
 @dataclass(frozen=True)
 class Text:
     """A message to be translated later, with its own parameters (a value inside another message)."""
+
     msgid: str
     params: dict[str, Any] = field(default_factory=dict)
 
@@ -62,6 +64,7 @@ def render(template: str, params: dict[str, Any], locale: str) -> str:
 @dataclass(frozen=True)
 class Country:
     """An ISO country code shown as the country's name in the reader's language."""
+
     code: str
 
 
@@ -83,6 +86,7 @@ def _value(v: Any, locale: str) -> Any:
 
 # -- catalog maintenance -------------------------------------------------------
 
+
 def source_messages() -> list[tuple[str, str]]:
     """Every translatable English string in the engine: (msgid, where it comes from)."""
     from babel.messages.extract import extract_from_dir
@@ -92,7 +96,8 @@ def source_messages() -> list[tuple[str, str]]:
     root = Path(__file__).parent
     out: list[tuple[str, str]] = []
     for filename, lineno, message, _comments, _context in extract_from_dir(
-            str(root), method_map=[("**.py", "python")], keywords={"N_": None}):
+        str(root), method_map=[("**.py", "python")], keywords={"N_": None}
+    ):
         out.append((message, f"nlp/{filename}:{lineno}"))
     for check in REGISTRY.values():
         for part in (check.title, check.what, check.why, check.instead):
@@ -103,8 +108,10 @@ def source_messages() -> list[tuple[str, str]]:
 def _pot() -> Catalog:
     catalog = Catalog(project="sendwise", domain=DOMAIN, fuzzy=False)
     for msgid, where in source_messages():
-        catalog.add(msgid, locations=[(where, 0)] if ":" not in where else
-                    [(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1]))])
+        catalog.add(
+            msgid,
+            locations=[(where, 0)] if ":" not in where else [(where.rsplit(":", 1)[0], int(where.rsplit(":", 1)[1]))],
+        )
     return catalog
 
 

@@ -4,6 +4,7 @@ Follows the research notes in compliance.md: the CRM's country first, then the
 domain's country-code TLD (including second-level forms such as .co.uk) or a
 national freemail provider; generic TLDs, .eu and vanity ccTLDs are unknown.
 """
+
 from __future__ import annotations
 
 import functools
@@ -12,36 +13,102 @@ import re
 from babel import Locale
 from publicsuffixlist import PublicSuffixList
 
-EU_EEA = frozenset(
-    "AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split())
+EU_EEA = frozenset("AT BE BG HR CY CZ DK EE FI FR DE GR HU IE IT LV LT LU MT NL PL PT RO SK SI ES SE IS LI NO".split())
 # Consent before commercial email, even to businesses (compliance.md §0 / contract).
 B2B_OPT_IN = frozenset({"DE", "NL", "ES", "IT", "CA"})
 # Consent before commercial email to individuals.
 B2C_OPT_IN = EU_EEA | {"GB", "CA", "AU"}
 
 # ccTLDs used as generic brands, and TLDs that name no country (compliance.md §6.3).
-_NO_COUNTRY_TLDS = frozenset("com net org biz info edu gov mil int eu io co ai me tv cc ws app dev xyz online "
-                             "shop store site tech global world asia email group company business".split())
+_NO_COUNTRY_TLDS = frozenset(
+    "com net org biz info edu gov mil int eu io co ai me tv cc ws app dev xyz online "
+    "shop store site tech global world asia email group company business".split()
+)
 _TLD_TO_COUNTRY = {"uk": "GB", "gb": "GB", "el": "GR"}
 
 # Freemail: each address is a person, not an organisation (§6.5). National
 # providers reveal the country.
 FREEMAIL = {
-    "gmail.com": "", "googlemail.com": "", "outlook.com": "", "hotmail.com": "", "live.com": "", "msn.com": "",
-    "yahoo.com": "", "ymail.com": "", "icloud.com": "", "me.com": "", "mac.com": "", "aol.com": "",
-    "proton.me": "", "protonmail.com": "", "zoho.com": "", "mail.com": "", "gmx.com": "", "yandex.com": "",
-    "gmx.de": "DE", "gmx.net": "DE", "web.de": "DE", "t-online.de": "DE", "freenet.de": "DE", "posteo.de": "DE",
-    "gmx.at": "AT", "aon.at": "AT", "gmx.ch": "CH", "bluewin.ch": "CH",
-    "orange.fr": "FR", "wanadoo.fr": "FR", "free.fr": "FR", "laposte.net": "FR", "sfr.fr": "FR", "hotmail.fr": "FR",
-    "yahoo.fr": "FR", "libero.it": "IT", "virgilio.it": "IT", "alice.it": "IT", "tiscali.it": "IT",
-    "hotmail.it": "IT", "yahoo.it": "IT", "ziggo.nl": "NL", "kpnmail.nl": "NL", "home.nl": "NL", "planet.nl": "NL",
-    "telefonica.net": "ES", "hotmail.es": "ES", "yahoo.es": "ES", "btinternet.com": "GB", "sky.com": "GB",
-    "talktalk.net": "GB", "virginmedia.com": "GB", "yahoo.co.uk": "GB", "hotmail.co.uk": "GB",
-    "ntlworld.com": "GB", "bigpond.com": "AU", "optusnet.com.au": "AU", "shaw.ca": "CA", "rogers.com": "CA",
-    "sympatico.ca": "CA", "videotron.ca": "CA", "telus.net": "CA", "comcast.net": "US", "verizon.net": "US",
-    "att.net": "US", "sbcglobal.net": "US", "bellsouth.net": "US", "qq.com": "CN", "163.com": "CN",
-    "126.com": "CN", "sina.com": "CN", "wp.pl": "PL", "o2.pl": "PL", "onet.pl": "PL", "interia.pl": "PL",
-    "seznam.cz": "CZ", "mail.ru": "RU", "telenet.be": "BE", "skynet.be": "BE", "online.no": "NO",
+    "gmail.com": "",
+    "googlemail.com": "",
+    "outlook.com": "",
+    "hotmail.com": "",
+    "live.com": "",
+    "msn.com": "",
+    "yahoo.com": "",
+    "ymail.com": "",
+    "icloud.com": "",
+    "me.com": "",
+    "mac.com": "",
+    "aol.com": "",
+    "proton.me": "",
+    "protonmail.com": "",
+    "zoho.com": "",
+    "mail.com": "",
+    "gmx.com": "",
+    "yandex.com": "",
+    "gmx.de": "DE",
+    "gmx.net": "DE",
+    "web.de": "DE",
+    "t-online.de": "DE",
+    "freenet.de": "DE",
+    "posteo.de": "DE",
+    "gmx.at": "AT",
+    "aon.at": "AT",
+    "gmx.ch": "CH",
+    "bluewin.ch": "CH",
+    "orange.fr": "FR",
+    "wanadoo.fr": "FR",
+    "free.fr": "FR",
+    "laposte.net": "FR",
+    "sfr.fr": "FR",
+    "hotmail.fr": "FR",
+    "yahoo.fr": "FR",
+    "libero.it": "IT",
+    "virgilio.it": "IT",
+    "alice.it": "IT",
+    "tiscali.it": "IT",
+    "hotmail.it": "IT",
+    "yahoo.it": "IT",
+    "ziggo.nl": "NL",
+    "kpnmail.nl": "NL",
+    "home.nl": "NL",
+    "planet.nl": "NL",
+    "telefonica.net": "ES",
+    "hotmail.es": "ES",
+    "yahoo.es": "ES",
+    "btinternet.com": "GB",
+    "sky.com": "GB",
+    "talktalk.net": "GB",
+    "virginmedia.com": "GB",
+    "yahoo.co.uk": "GB",
+    "hotmail.co.uk": "GB",
+    "ntlworld.com": "GB",
+    "bigpond.com": "AU",
+    "optusnet.com.au": "AU",
+    "shaw.ca": "CA",
+    "rogers.com": "CA",
+    "sympatico.ca": "CA",
+    "videotron.ca": "CA",
+    "telus.net": "CA",
+    "comcast.net": "US",
+    "verizon.net": "US",
+    "att.net": "US",
+    "sbcglobal.net": "US",
+    "bellsouth.net": "US",
+    "qq.com": "CN",
+    "163.com": "CN",
+    "126.com": "CN",
+    "sina.com": "CN",
+    "wp.pl": "PL",
+    "o2.pl": "PL",
+    "onet.pl": "PL",
+    "interia.pl": "PL",
+    "seznam.cz": "CZ",
+    "mail.ru": "RU",
+    "telenet.be": "BE",
+    "skynet.be": "BE",
+    "online.no": "NO",
 }
 
 # Mailboxes of a function rather than a person (legal-person contacts, §6.5).
@@ -50,7 +117,8 @@ ROLE_LOCALS = frozenset(
     "procurement buyer buyers buying order orders hello mail team marketing einkauf vertrieb kontakt verkauf "
     "accounts accounting finance billing invoice invoices hr jobs careers enquiries enquiry inquiry inquiries "
     "welcome reception post mailbox general commercial achats ventes compras ventas acquisti vendite inkoop "
-    "verkoop shop webshop store customerservice customer.service noreply no-reply newsletter press media".split())
+    "verkoop shop webshop store customerservice customer.service noreply no-reply newsletter press media".split()
+)
 
 
 @functools.cache
@@ -90,16 +158,53 @@ def _country_names() -> dict[str, str]:
         for code, name in Locale.parse(lang).territories.items():
             if re.fullmatch(r"[A-Z]{2}", code):
                 names.setdefault(_fold(name), code)
-    for alias, code in {"uk": "GB", "england": "GB", "scotland": "GB", "wales": "GB", "northern ireland": "GB",
-                        "great britain": "GB", "britain": "GB", "usa": "US", "us": "US", "u.s.": "US",
-                        "u.s.a.": "US", "america": "US", "united states of america": "US", "holland": "NL",
-                        "the netherlands": "NL", "deutschland": "DE", "prc": "CN", "mainland china": "CN",
-                        "英国": "GB", "美国": "US", "德国": "DE", "法国": "FR", "荷兰": "NL", "加拿大": "CA",
-                        "czech republic": "CZ", "korea": "KR", "south korea": "KR", "korea, republic of": "KR",
-                        "republic of korea": "KR", "hong kong": "HK", "香港": "HK", "taiwan": "TW", "台湾": "TW",
-                        "russia": "RU", "russian federation": "RU", "vietnam": "VN", "viet nam": "VN",
-                        "turkey": "TR", "türkiye": "TR", "uae": "AE", "emirates": "AE", "macau": "MO",
-                        "澳门": "MO", "ivory coast": "CI", "slovak republic": "SK"}.items():
+    for alias, code in {
+        "uk": "GB",
+        "england": "GB",
+        "scotland": "GB",
+        "wales": "GB",
+        "northern ireland": "GB",
+        "great britain": "GB",
+        "britain": "GB",
+        "usa": "US",
+        "us": "US",
+        "u.s.": "US",
+        "u.s.a.": "US",
+        "america": "US",
+        "united states of america": "US",
+        "holland": "NL",
+        "the netherlands": "NL",
+        "deutschland": "DE",
+        "prc": "CN",
+        "mainland china": "CN",
+        "英国": "GB",
+        "美国": "US",
+        "德国": "DE",
+        "法国": "FR",
+        "荷兰": "NL",
+        "加拿大": "CA",
+        "czech republic": "CZ",
+        "korea": "KR",
+        "south korea": "KR",
+        "korea, republic of": "KR",
+        "republic of korea": "KR",
+        "hong kong": "HK",
+        "香港": "HK",
+        "taiwan": "TW",
+        "台湾": "TW",
+        "russia": "RU",
+        "russian federation": "RU",
+        "vietnam": "VN",
+        "viet nam": "VN",
+        "turkey": "TR",
+        "türkiye": "TR",
+        "uae": "AE",
+        "emirates": "AE",
+        "macau": "MO",
+        "澳门": "MO",
+        "ivory coast": "CI",
+        "slovak republic": "SK",
+    }.items():
         names[alias] = code
     return names
 

@@ -4,6 +4,7 @@
 check pays only for what it uses. Checks read from it and never parse the
 request themselves.
 """
+
 from __future__ import annotations
 
 import re
@@ -13,8 +14,17 @@ from functools import cached_property
 
 from . import jurisdiction as jur
 from .address import contains_address, contains_org_address
-from .names import (GENERIC_ADDRESSEES, GROUP_WORDS, MASS_MARKERS, ascii_fold, company_core, domain_label,
-                    is_personal_display_name, local_part_names, tokens)
+from .names import (
+    GENERIC_ADDRESSEES,
+    GROUP_WORDS,
+    MASS_MARKERS,
+    ascii_fold,
+    company_core,
+    domain_label,
+    is_personal_display_name,
+    local_part_names,
+    tokens,
+)
 from .pipeline import Match, matcher
 from .request import Address, Contact, Context, Draft
 from .sent_index import SentIndex
@@ -27,13 +37,13 @@ _PREPOSITIONS = frozenset("from of at in for aus bei für with".split())
 @dataclass(frozen=True)
 class Recipient:
     address: Address
-    field: str                      # "to", "cc" or "bcc"
+    field: str  # "to", "cc" or "bcc"
     contact: Contact | None
-    country: str                    # ISO code or ""
-    kind: str                       # INDIVIDUAL or BUSINESS
-    relationship: str               # "cold", "contacted", "warm", "customer"
-    last_interaction: str           # ISO date or ""
-    company: str                    # as the CRM knows it, else from the domain
+    country: str  # ISO code or ""
+    kind: str  # INDIVIDUAL or BUSINESS
+    relationship: str  # "cold", "contacted", "warm", "customer"
+    last_interaction: str  # ISO date or ""
+    company: str  # as the CRM knows it, else from the domain
 
     @property
     def email(self) -> str:
@@ -69,8 +79,8 @@ class Recipient:
 
 @dataclass(frozen=True, slots=True)
 class GreetingInfo:
-    kind: str            # "names", "generic", "mass", "group", "bare", "placeholder", "none"
-    names: tuple[str, ...]      # folded name tokens for kind "names"
+    kind: str  # "names", "generic", "mass", "group", "bare", "placeholder", "none"
+    names: tuple[str, ...]  # folded name tokens for kind "names"
     text: str
     start: int
     end: int
@@ -136,7 +146,9 @@ class Message:
             kind = INDIVIDUAL if c.kind == "b2c" else BUSINESS
         else:
             kind = INDIVIDUAL if freemail else BUSINESS
-        company = (c.company if c and c.company else "") or ("" if freemail else domain_label(jur.organisation_of(a.domain)))
+        company = (c.company if c and c.company else "") or (
+            "" if freemail else domain_label(jur.organisation_of(a.domain))
+        )
         relationship, last = self._relationship(a, c)
         return Recipient(a, field_name, c, country, kind, relationship, last, company)
 
@@ -158,8 +170,7 @@ class Message:
     def in_thread(self) -> bool:
         """A reply in an existing conversation (the platform says so, or the headers show it)."""
         d = self.draft
-        return bool(d.is_reply or d.previous_messages > 0
-                    or "in-reply-to" in d.headers or "references" in d.headers)
+        return bool(d.is_reply or d.previous_messages > 0 or "in-reply-to" in d.headers or "references" in d.headers)
 
     # -- body ----------------------------------------------------------------------
 
@@ -191,8 +202,11 @@ class Message:
 
     def body_matches(self, label: str, region: str = "all") -> list[Match]:
         s = self.segments
-        lo, hi = {"all": (0, len(s.visible)), "content": (s.content_start, s.content_end),
-                  "signature": (s.signature_start or len(s.visible), len(s.visible))}[region]
+        lo, hi = {
+            "all": (0, len(s.visible)),
+            "content": (s.content_start, s.content_end),
+            "signature": (s.signature_start or len(s.visible), len(s.visible)),
+        }[region]
         return [m for m in self.matches if m.label == label and lo <= m.start < hi]
 
     def families(self, label: str) -> set[str]:
@@ -211,14 +225,20 @@ class Message:
     def promo_score(self) -> int:
         score = len(self.families("PROMO"))
         if self.opt_out_offered:
-            score += 1          # an unsubscribe line is what marketing mail carries
+            score += 1  # an unsubscribe line is what marketing mail carries
         if self.html and len(self.significant_images) >= 2:
             score += 1
-        if any(re.search(r"catalog|catalogue|price.?list|brochure|lookbook|collection|presentation|profile",
-                         a.name, re.IGNORECASE) for a in self.draft.attachments):
+        if any(
+            re.search(
+                r"catalog|catalogue|price.?list|brochure|lookbook|collection|presentation|profile",
+                a.name,
+                re.IGNORECASE,
+            )
+            for a in self.draft.attachments
+        ):
             score += 1
         if self.families("PRICE") and not self.in_thread and "answer" not in self.families("TRANSACTIONAL"):
-            score += 1          # prices nobody asked for are an offer, not a quotation
+            score += 1  # prices nobody asked for are an offer, not a quotation
         return score
 
     @cached_property
@@ -246,14 +266,17 @@ class Message:
         if subject_promo and promo >= 2:
             return True
         if self.first_contact and trans == 0:
-            return True         # writing to a stranger about nothing transactional is prospecting
+            return True  # writing to a stranger about nothing transactional is prospecting
         return promo >= 1 and promo > trans
 
     @cached_property
     def first_contact(self) -> bool:
         """Nobody addressed has ever exchanged mail with us (by the CRM and the sent history)."""
-        return self.external and not self.in_thread and all(
-            r.relationship in ("cold", "contacted") for r in self.recipients)
+        return (
+            self.external
+            and not self.in_thread
+            and all(r.relationship in ("cold", "contacted") for r in self.recipients)
+        )
 
     # -- greeting -------------------------------------------------------------------
 
@@ -262,7 +285,7 @@ class Message:
         g = self.segments.greeting
         if g is None:
             return GreetingInfo("none", (), "", 0, 0)
-        text = self.body[g.start:g.end]
+        text = self.body[g.start : g.end]
         addressee = g.addressee
         if "whom" in g.word.lower():
             return GreetingInfo("generic", (), text, g.start, g.end)
@@ -302,7 +325,7 @@ class Message:
         person = tuple(tokens(" ".join(names)))
         if person:
             return GreetingInfo("names", person, text, g.start, g.end)
-        generic |= bool(names)      # only forms of address: "Geachte heer/mevrouw", "Monsieur/Madame"
+        generic |= bool(names)  # only forms of address: "Geachte heer/mevrouw", "Monsieur/Madame"
         if mass:
             return GreetingInfo("mass", (), text, g.start, g.end)
         if group:
@@ -315,16 +338,20 @@ class Message:
     def opt_out_offered(self) -> bool:
         if "list-unsubscribe" in self.draft.headers:
             return True
-        if any(re.search(r"unsub|opt.?out|abmeld|desinscri|désinscri|afmeld", href, re.IGNORECASE)
-               for _, href in (self.links if self.html else [])):
+        if any(
+            re.search(r"unsub|opt.?out|abmeld|desinscri|désinscri|afmeld", href, re.IGNORECASE)
+            for _, href in (self.links if self.html else [])
+        ):
             return True
         return bool(self.body_matches("OPTOUT"))
 
     @cached_property
     def ad_identified(self) -> bool:
-        return bool(self.body_matches("AD_LABEL")) or bool(
-            re.match(r"\s*(?:ADV?|Advertisement|Ad)\s*[:\]-]", self.draft.subject, re.IGNORECASE)) or any(
-            m.label == "AD_LABEL" for m in self.subject_matches)
+        return (
+            bool(self.body_matches("AD_LABEL"))
+            or bool(re.match(r"\s*(?:ADV?|Advertisement|Ad)\s*[:\]-]", self.draft.subject, re.IGNORECASE))
+            or any(m.label == "AD_LABEL" for m in self.subject_matches)
+        )
 
     @cached_property
     def sender_identified(self) -> bool:
@@ -345,7 +372,7 @@ class Message:
             words = re.findall(r"[a-z0-9]+", ascii_fold(text))
             for i in range(len(words)):
                 joined = ""
-                for w in words[i:i + 3]:
+                for w in words[i : i + 3]:
                     joined += w
                     if joined in labels:
                         return True
@@ -365,8 +392,11 @@ class Message:
         if not self.html:
             return []
         # Tracking pixels and spacer images are not content.
-        return [i for i in self.html.images
-                if not (i.width is not None and i.height is not None and i.width * i.height <= 100)]
+        return [
+            i
+            for i in self.html.images
+            if not (i.width is not None and i.height is not None and i.width * i.height <= 100)
+        ]
 
     def history_since(self, delta: timedelta):
         since = self.ctx.now - delta

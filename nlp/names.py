@@ -4,6 +4,7 @@ Matching is deliberately forgiving (diacritics, nicknames, initials, typos via
 rapidfuzz): a name or company mismatch blocks sending, so it may only fire
 when the names clearly differ.
 """
+
 from __future__ import annotations
 
 import functools
@@ -30,8 +31,11 @@ def _fold_table() -> dict[int, str]:
 def fold(text: str) -> str:
     """Lower-case, diacritics removed, same length as `text` (so offsets carry over)."""
     out = text.translate(_fold_table()).lower()
-    return out if len(out) == len(text) else "".join(c if len(c.lower()) != 1 else c.lower()
-                                                     for c in text.translate(_fold_table()))
+    return (
+        out
+        if len(out) == len(text)
+        else "".join(c if len(c.lower()) != 1 else c.lower() for c in text.translate(_fold_table()))
+    )
 
 
 def ascii_fold(text: str) -> str:
@@ -49,41 +53,138 @@ GENERIC_ADDRESSEES = frozenset(
     "boss department dept representative concern whom it may or and damen herren kunde kunden kundin "
     "geschäftspartner geschäftspartnerin messieurs mesdames clients client(e) klant klanten relatie signori "
     "cliente clienti señores señoras estimados amigo amigos sirs/madams purchase manager/buyer "
-    "客户 朋友 先生 女士 经理 采购 负责人".split())
+    "客户 朋友 先生 女士 经理 采购 负责人".split()
+)
 GENERIC_ADDRESSEES |= {ascii_fold(w) for w in GENERIC_ADDRESSEES}
 
 # Generic greetings that mark a mass mail even when no name is known.
 MASS_MARKERS = frozenset(
     "customer customers client clients friend friends partner partners buyer buyers valued purchaser purchasers "
     "importer importers distributor distributors dealer dealers wholesaler wholesalers retailer retailers "
-    "kunde kunden geschäftspartner klant klanten cliente clienti amigo amigos 客户 朋友".split())
+    "kunde kunden geschäftspartner klant klanten cliente clienti amigo amigos 客户 朋友".split()
+)
 MASS_MARKERS |= {ascii_fold(w) for w in MASS_MARKERS}
 
 GROUP_WORDS = frozenset("all everyone everybody team colleagues folks guys both".split())
 
 NICKNAMES = {
-    "bob": "robert", "rob": "robert", "robbie": "robert", "bobby": "robert", "bill": "william", "will": "william",
-    "billy": "william", "liam": "william", "mike": "michael", "mick": "michael", "micky": "michael",
-    "jim": "james", "jimmy": "james", "jamie": "james", "tom": "thomas", "tommy": "thomas", "dan": "daniel",
-    "danny": "daniel", "dave": "david", "davy": "david", "chris": "christopher", "kit": "christopher",
-    "kate": "katherine", "katie": "katherine", "kathy": "katherine", "cathy": "catherine", "kat": "katherine",
-    "liz": "elizabeth", "beth": "elizabeth", "betty": "elizabeth", "lisa": "elisabeth", "lizzy": "elizabeth",
-    "eliza": "elizabeth", "sue": "susan", "susie": "susan", "jen": "jennifer", "jenny": "jennifer",
-    "alex": "alexander", "sandy": "alexandra", "sasha": "alexander", "andy": "andrew", "drew": "andrew",
-    "tony": "anthony", "nick": "nicholas", "steve": "steven", "stephen": "steven", "joe": "joseph",
-    "joey": "joseph", "sam": "samuel", "ben": "benjamin", "matt": "matthew", "pat": "patrick", "patty": "patricia",
-    "peggy": "margaret", "maggie": "margaret", "meg": "margaret", "greg": "gregory", "jeff": "jeffrey",
-    "geoff": "geoffrey", "ted": "edward", "ed": "edward", "eddie": "edward", "ned": "edward", "fred": "frederick",
-    "freddie": "frederick", "rick": "richard", "rich": "richard", "dick": "richard", "ricky": "richard",
-    "ron": "ronald", "ken": "kenneth", "larry": "lawrence", "charlie": "charles", "chuck": "charles",
-    "hank": "henry", "harry": "henry", "jack": "john", "johnny": "john", "jon": "jonathan", "phil": "philip",
-    "pete": "peter", "ray": "raymond", "tim": "timothy", "vince": "vincent", "walt": "walter", "abby": "abigail",
-    "becky": "rebecca", "cindy": "cynthia", "debbie": "deborah", "deb": "deborah", "jess": "jessica",
-    "jo": "joanna", "judy": "judith", "kim": "kimberly", "mandy": "amanda", "mel": "melanie", "nancy": "ann",
-    "pam": "pamela", "penny": "penelope", "sally": "sarah", "tina": "christina", "vicky": "victoria",
-    "hans": "johannes", "jo.": "johannes", "sepp": "josef", "fritz": "friedrich", "uli": "ulrich",
-    "steffi": "stefanie", "kathi": "katharina", "lenny": "leonard", "manu": "manuel", "pepe": "jose",
-    "paco": "francisco", "beppe": "giuseppe", "gigi": "luigi", "sandro": "alessandro", "max": "maximilian",
+    "bob": "robert",
+    "rob": "robert",
+    "robbie": "robert",
+    "bobby": "robert",
+    "bill": "william",
+    "will": "william",
+    "billy": "william",
+    "liam": "william",
+    "mike": "michael",
+    "mick": "michael",
+    "micky": "michael",
+    "jim": "james",
+    "jimmy": "james",
+    "jamie": "james",
+    "tom": "thomas",
+    "tommy": "thomas",
+    "dan": "daniel",
+    "danny": "daniel",
+    "dave": "david",
+    "davy": "david",
+    "chris": "christopher",
+    "kit": "christopher",
+    "kate": "katherine",
+    "katie": "katherine",
+    "kathy": "katherine",
+    "cathy": "catherine",
+    "kat": "katherine",
+    "liz": "elizabeth",
+    "beth": "elizabeth",
+    "betty": "elizabeth",
+    "lisa": "elisabeth",
+    "lizzy": "elizabeth",
+    "eliza": "elizabeth",
+    "sue": "susan",
+    "susie": "susan",
+    "jen": "jennifer",
+    "jenny": "jennifer",
+    "alex": "alexander",
+    "sandy": "alexandra",
+    "sasha": "alexander",
+    "andy": "andrew",
+    "drew": "andrew",
+    "tony": "anthony",
+    "nick": "nicholas",
+    "steve": "steven",
+    "stephen": "steven",
+    "joe": "joseph",
+    "joey": "joseph",
+    "sam": "samuel",
+    "ben": "benjamin",
+    "matt": "matthew",
+    "pat": "patrick",
+    "patty": "patricia",
+    "peggy": "margaret",
+    "maggie": "margaret",
+    "meg": "margaret",
+    "greg": "gregory",
+    "jeff": "jeffrey",
+    "geoff": "geoffrey",
+    "ted": "edward",
+    "ed": "edward",
+    "eddie": "edward",
+    "ned": "edward",
+    "fred": "frederick",
+    "freddie": "frederick",
+    "rick": "richard",
+    "rich": "richard",
+    "dick": "richard",
+    "ricky": "richard",
+    "ron": "ronald",
+    "ken": "kenneth",
+    "larry": "lawrence",
+    "charlie": "charles",
+    "chuck": "charles",
+    "hank": "henry",
+    "harry": "henry",
+    "jack": "john",
+    "johnny": "john",
+    "jon": "jonathan",
+    "phil": "philip",
+    "pete": "peter",
+    "ray": "raymond",
+    "tim": "timothy",
+    "vince": "vincent",
+    "walt": "walter",
+    "abby": "abigail",
+    "becky": "rebecca",
+    "cindy": "cynthia",
+    "debbie": "deborah",
+    "deb": "deborah",
+    "jess": "jessica",
+    "jo": "joanna",
+    "judy": "judith",
+    "kim": "kimberly",
+    "mandy": "amanda",
+    "mel": "melanie",
+    "nancy": "ann",
+    "pam": "pamela",
+    "penny": "penelope",
+    "sally": "sarah",
+    "tina": "christina",
+    "vicky": "victoria",
+    "hans": "johannes",
+    "jo.": "johannes",
+    "sepp": "josef",
+    "fritz": "friedrich",
+    "uli": "ulrich",
+    "steffi": "stefanie",
+    "kathi": "katharina",
+    "lenny": "leonard",
+    "manu": "manuel",
+    "pepe": "jose",
+    "paco": "francisco",
+    "beppe": "giuseppe",
+    "gigi": "luigi",
+    "sandro": "alessandro",
+    "max": "maximilian",
 }
 
 _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
@@ -92,7 +193,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 def tokens(name: str) -> list[str]:
     """Folded name tokens, titles and legal forms dropped: "Dr. Anna-Lena Müller" -> ["anna-lena", "muller"]."""
     name = re.sub(r"\(.*?\)|<.*?>|\[.*?\]", " ", name or "")
-    if "," in name and name.count(",") == 1:           # "Schmidt, Anna"
+    if "," in name and name.count(",") == 1:  # "Schmidt, Anna"
         last, first = name.split(",")
         name = f"{first} {last}"
     out = []
@@ -118,7 +219,7 @@ def local_part_names(local: str) -> list[str]:
     if not parts or any(p in ROLE_LOCALS for p in parts) or ascii_fold(local) in ROLE_LOCALS:
         return []
     if len(parts) == 1:
-        return []           # "jsmith" or "anna": too ambiguous to tell a mismatch
+        return []  # "jsmith" or "anna": too ambiguous to tell a mismatch
     return [p for p in parts if p.isalpha()]
 
 
@@ -129,22 +230,23 @@ def same_person_token(greeted: str, known: str) -> bool:
         return False
     if g == k:
         return True
-    if len(k) == 1 or len(g) == 1:                 # an initial
+    if len(k) == 1 or len(g) == 1:  # an initial
         return g[0] == k[0]
-    for part in k.split("-"):                       # "Anna-Lena" greeted as "Anna"
+    for part in k.split("-"):  # "Anna-Lena" greeted as "Anna"
         if g == part:
             return True
     if NICKNAMES.get(g) == k or NICKNAMES.get(k) == g or (g in NICKNAMES and NICKNAMES.get(g) == NICKNAMES.get(k)):
         return True
-    if min(len(g), len(k)) >= 3 and (k.startswith(g) or g.startswith(k)):   # "Dan" / "Daniel"
+    if min(len(g), len(k)) >= 3 and (k.startswith(g) or g.startswith(k)):  # "Dan" / "Daniel"
         return True
-    return min(len(g), len(k)) >= 4 and fuzz.ratio(g, k) >= 80           # typos, transliterations
+    return min(len(g), len(k)) >= 4 and fuzz.ratio(g, k) >= 80  # typos, transliterations
 
 
 _COMPANY_NOISE = re.compile(
     r"\b(?:co|ltd|limited|llc|inc|incorporated|corp|corporation|gmbh|ag|kg|ohg|ug|sas|sarl|srl|spa|bv|nv|oy|oyj|"
     r"ab|a/s|aps|as|asa|plc|llp|pty|sl|sa|lda|sp|z|o|o\.o|sro|kft|company|group|the|und|and|&|e\.k)\b\.?",
-    re.IGNORECASE)
+    re.IGNORECASE,
+)
 
 
 def company_core(company: str) -> str:

@@ -10,6 +10,7 @@ Patterns are data (`patterns/*.jsonl`): each row has a `label`, an `id`
 the tokenizer does not split, such as Chinese. Spans may overlap: one phrase
 can be both spam-like and promotional.
 """
+
 from __future__ import annotations
 
 import functools
@@ -29,7 +30,7 @@ _LONG_RUN = re.compile(r"\S{100,}")
 class Match:
     label: str
     id: str
-    start: int      # character offsets into the analysed text
+    start: int  # character offsets into the analysed text
     end: int
     text: str
 
@@ -49,8 +50,12 @@ def _load_rows(*files: str) -> list[dict]:
                 row = json.loads(line)
             except json.JSONDecodeError as e:
                 raise PatternError(f"{name}:{n}: not JSON ({e.msg})") from None
-            if not isinstance(row, dict) or "label" not in row or "id" not in row \
-                    or ("pattern" in row) == ("regex" in row):
+            if (
+                not isinstance(row, dict)
+                or "label" not in row
+                or "id" not in row
+                or ("pattern" in row) == ("regex" in row)
+            ):
                 raise PatternError(f"{name}:{n}: needs label, id and exactly one of pattern/regex")
             rows.append(row)
     return rows
@@ -60,16 +65,25 @@ class Matcher:
     """Finds every pattern span of some pattern files in a text. Built once per process."""
 
     def __init__(self, *files: str) -> None:
-        import spacy    # here, not at import time: commands that never analyse should not pay for it
+        import spacy  # here, not at import time: commands that never analyse should not pay for it
 
         model = os.environ.get("SENDWISE_SPACY_MODEL")
         self.nlp = spacy.load(model, exclude=["ner"]) if model else spacy.blank("en")
-        ruler = self.nlp.add_pipe("span_ruler", config={
-            "spans_key": SPANS_KEY, "phrase_matcher_attr": "LOWER", "validate": True,
-            "spans_filter": None, "annotate_ents": False, "overwrite": True})
+        ruler = self.nlp.add_pipe(
+            "span_ruler",
+            config={
+                "spans_key": SPANS_KEY,
+                "phrase_matcher_attr": "LOWER",
+                "validate": True,
+                "spans_filter": None,
+                "annotate_ents": False,
+                "overwrite": True,
+            },
+        )
         rows = _load_rows(*files)
-        ruler.add_patterns([{"label": r["label"], "id": r["id"], "pattern": r["pattern"]}
-                            for r in rows if "pattern" in r])
+        ruler.add_patterns(
+            [{"label": r["label"], "id": r["id"], "pattern": r["pattern"]} for r in rows if "pattern" in r]
+        )
         self._regexes = [(r["label"], r["id"], re.compile(r["regex"])) for r in rows if "regex" in r]
         self._pipes = [name for name, _ in self.nlp.pipeline]
 

@@ -5,6 +5,7 @@ the raw dict. Validation is strict about types and addresses (a wrong shape is
 the caller's bug and must be reported, not guessed around) and lenient about
 absent optional fields and unknown keys (the contract only grows by adding).
 """
+
 from __future__ import annotations
 
 import functools
@@ -32,7 +33,7 @@ CONSENT_STATUSES = ("opt_in", "soft_opt_in", "opt_out", "none", "unknown")
 
 @dataclass(frozen=True, slots=True)
 class Address:
-    email: str          # lower-cased
+    email: str  # lower-cased
     name: str = ""
 
     @property
@@ -61,15 +62,15 @@ class Draft:
     text: str | None
     html: str | None
     attachments: tuple[Attachment, ...]
-    is_reply: bool | None           # None: the platform did not say
+    is_reply: bool | None  # None: the platform did not say
     previous_messages: int
-    headers: dict[str, str]         # keys lower-cased
+    headers: dict[str, str]  # keys lower-cased
 
 
 @dataclass(frozen=True, slots=True)
 class Interaction:
     date: date | None
-    direction: str                  # "in", "out" or ""
+    direction: str  # "in", "out" or ""
     subject: str
     summary: str
 
@@ -140,6 +141,7 @@ def normalize_locale(value: str | None) -> str:
 
 # -- draft -----------------------------------------------------------------
 
+
 def _draft(d: dict) -> Draft:
     sender = _address(d["from"], "draft.from") if d.get("from") is not None else None
     to, cc, bcc = (_addresses(d.get(k), f"draft.{k}") for k in ("to", "cc", "bcc"))
@@ -157,7 +159,8 @@ def _draft(d: dict) -> Draft:
     for name, value in (("text", text), ("html", html)):
         if value is not None and len(value) > MAX_BODY_CHARS:
             raise InvalidRequest(
-                f"draft.body.{name} is too long ({len(value):,} characters; the limit is {MAX_BODY_CHARS:,})")
+                f"draft.body.{name} is too long ({len(value):,} characters; the limit is {MAX_BODY_CHARS:,})"
+            )
     thread = _obj(d.get("thread") or {}, "draft.thread")
     is_reply = thread.get("is_reply")
     if is_reply is not None and not isinstance(is_reply, bool):
@@ -168,11 +171,17 @@ def _draft(d: dict) -> Draft:
         if not isinstance(v, str):
             raise InvalidRequest(f"draft.headers.{k} must be a string")
     return Draft(
-        sender=sender, to=to, cc=cc, bcc=bcc,
+        sender=sender,
+        to=to,
+        cc=cc,
+        bcc=bcc,
         subject=_opt_str(d.get("subject"), "draft.subject") or "",
-        text=text, html=html,
-        attachments=tuple(_attachment(a, f"draft.attachments[{i}]")
-                          for i, a in enumerate(_list(d.get("attachments"), "draft.attachments"))),
+        text=text,
+        html=html,
+        attachments=tuple(
+            _attachment(a, f"draft.attachments[{i}]")
+            for i, a in enumerate(_list(d.get("attachments"), "draft.attachments"))
+        ),
         is_reply=is_reply,
         previous_messages=max(previous, 0),
         headers={k.lower(): v for k, v in headers.items()},
@@ -217,11 +226,14 @@ def _attachment(value: Any, where: str) -> Attachment:
 
 # -- context ---------------------------------------------------------------
 
+
 def _context(c: dict) -> Context:
     now = _datetime(c["now"], "context.now") if c.get("now") is not None else wall_clock()
     org = _obj(c.get("org") or {}, "context.org")
-    domains = tuple(_str(x, "context.org.domains[]").strip().lower().lstrip("@")
-                    for x in _list(org.get("domains"), "context.org.domains"))
+    domains = tuple(
+        _str(x, "context.org.domains[]").strip().lower().lstrip("@")
+        for x in _list(org.get("domains"), "context.org.domains")
+    )
     contacts_raw = _list(c.get("contacts"), "context.contacts")
     history_raw = _list(c.get("history"), "context.history")
     if len(contacts_raw) > MAX_CONTACTS or len(history_raw) > MAX_HISTORY:
@@ -249,12 +261,11 @@ def _policy(value: Any) -> dict[str, dict[str, Any]]:
         rule = _obj(rule, f"context.org.policy.{code}")
         sev = rule.get("severity")
         if sev is not None and sev not in SEVERITIES:
-            raise InvalidRequest(
-                f"context.org.policy.{code}.severity must be one of {', '.join(SEVERITIES)}")
+            raise InvalidRequest(f"context.org.policy.{code}.severity must be one of {', '.join(SEVERITIES)}")
         for k, v in rule.items():
             if k != "severity" and (isinstance(v, bool) or not isinstance(v, (int, float))):
                 if k in ("enforcement", "override", "justification", "note"):
-                    continue   # admin-side settings the engine does not use
+                    continue  # admin-side settings the engine does not use
                 raise InvalidRequest(f"context.org.policy.{code}.{k} must be a number")
         out[code] = rule
     return out
@@ -287,8 +298,10 @@ def _contact(value: Any, where: str) -> Contact:
         consent_source=_opt_str(consent.get("source"), f"{where}.consent.source") or "",
         consent_date=_date(consent.get("date"), f"{where}.consent.date"),
         unsubscribed=bool(unsubscribed),
-        interactions=tuple(_interaction(x, f"{where}.interactions[{i}]")
-                           for i, x in enumerate(_list(c.get("interactions"), f"{where}.interactions"))),
+        interactions=tuple(
+            _interaction(x, f"{where}.interactions[{i}]")
+            for i, x in enumerate(_list(c.get("interactions"), f"{where}.interactions"))
+        ),
     )
 
 
@@ -309,7 +322,7 @@ def _sent(value: Any, where: str) -> SentMessage:
         raise InvalidRequest(f"{where}.sent_at is required")
     to = tuple(_str(a, f"{where}.to[]").strip().lower() for a in _list(h.get("to"), f"{where}.to"))
     body = h.get("body")
-    if isinstance(body, dict):    # tolerate the draft's {"text", "html"} shape
+    if isinstance(body, dict):  # tolerate the draft's {"text", "html"} shape
         body = body.get("text") or ""
     return SentMessage(
         sent_at=_datetime(h["sent_at"], f"{where}.sent_at"),
@@ -321,6 +334,7 @@ def _sent(value: Any, where: str) -> SentMessage:
 
 
 # -- primitives ------------------------------------------------------------
+
 
 def _obj(value: Any, where: str) -> dict:
     if not isinstance(value, dict):
@@ -367,5 +381,8 @@ def _datetime(value: Any, where: str) -> datetime:
 def _date(value: Any, where: str) -> date | None:
     if value is None or value == "":
         return None
-    return _datetime(value if "T" in str(value) else f"{value}T00:00:00", where).date() \
-        if isinstance(value, str) else _datetime(value, where).date()
+    return (
+        _datetime(value if "T" in str(value) else f"{value}T00:00:00", where).date()
+        if isinstance(value, str)
+        else _datetime(value, where).date()
+    )

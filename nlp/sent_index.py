@@ -5,6 +5,7 @@ sent_index=...)` so the engine can detect template reuse across the whole
 organisation without ever seeing the text of earlier messages. The engine
 depends only on this protocol; storage implements it.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

@@ -4,6 +4,7 @@ The `text` of a suggestion is for the writer (in their locale); the `insert`
 is a line for the email itself, so it is always in English, the language of
 the correspondence.
 """
+
 from __future__ import annotations
 
 import re
@@ -22,20 +23,48 @@ def recipients_report(m: Message) -> list[dict[str, Any]]:
         crm = None
         if c:
             last = _last(c.interactions)
-            crm = {"name": c.name or None, "company": c.company or None, "role": c.role or None,
-                   "industry": c.industry or None, "stage": c.stage or None,
-                   "consent": c.consent_status or None, "unsubscribed": c.unsubscribed,
-                   "last_interaction": r.last_interaction or None,
-                   "last_exchange": {"date": last.date.isoformat() if last.date else None,
-                                     "direction": last.direction or None, "subject": last.subject or None,
-                                     "summary": last.summary or None} if last else None,
-                   "open_item": _open_item(c)}
-        out.append({"email": r.email, "field": r.field, "external": True,
-                    "jurisdiction": r.country or "unknown", "kind": r.kind,
-                    "relationship": r.relationship, "crm": crm})
+            crm = {
+                "name": c.name or None,
+                "company": c.company or None,
+                "role": c.role or None,
+                "industry": c.industry or None,
+                "stage": c.stage or None,
+                "consent": c.consent_status or None,
+                "unsubscribed": c.unsubscribed,
+                "last_interaction": r.last_interaction or None,
+                "last_exchange": {
+                    "date": last.date.isoformat() if last.date else None,
+                    "direction": last.direction or None,
+                    "subject": last.subject or None,
+                    "summary": last.summary or None,
+                }
+                if last
+                else None,
+                "open_item": _open_item(c),
+            }
+        out.append(
+            {
+                "email": r.email,
+                "field": r.field,
+                "external": True,
+                "jurisdiction": r.country or "unknown",
+                "kind": r.kind,
+                "relationship": r.relationship,
+                "crm": crm,
+            }
+        )
     for a in m.internal_recipients:
-        out.append({"email": a.email, "field": _field_of(m, a.email), "external": False,
-                    "jurisdiction": None, "kind": None, "relationship": "internal", "crm": None})
+        out.append(
+            {
+                "email": a.email,
+                "field": _field_of(m, a.email),
+                "external": False,
+                "jurisdiction": None,
+                "kind": None,
+                "relationship": "internal",
+                "crm": None,
+            }
+        )
     return out
 
 
@@ -57,20 +86,34 @@ def context_suggestions(m: Message) -> list[dict[str, Any]]:
         name = r.first_name or c.name or r.email
         last = _last(c.interactions)
         if last is not None:
-            out.append({"kind": "last_interaction", "recipient": r.email,
-                        "text": render(N_("Last exchange with {name} on {date}: “{subject}”. {summary}"),
-                                       {"name": name, "date": _day(last.date, loc), "subject": last.subject,
-                                        "summary": last.summary}, loc).strip(),
-                        "insert": _opening(last)})
+            out.append(
+                {
+                    "kind": "last_interaction",
+                    "recipient": r.email,
+                    "text": render(
+                        N_("Last exchange with {name} on {date}: “{subject}”. {summary}"),
+                        {"name": name, "date": _day(last.date, loc), "subject": last.subject, "summary": last.summary},
+                        loc,
+                    ).strip(),
+                    "insert": _opening(last),
+                }
+            )
         step = _next_step(r, name)
         if step:
             text, insert = step
-            out.append({"kind": "next_step", "recipient": r.email, "text": render(text.msgid, text.params, loc),
-                        "insert": insert})
+            out.append(
+                {
+                    "kind": "next_step",
+                    "recipient": r.email,
+                    "text": render(text.msgid, text.params, loc),
+                    "insert": insert,
+                }
+            )
     return out
 
 
 # -- the next step, by purchase stage and the reader's role -----------------------
+
 
 def role_group(role: str) -> str:
     """What a role cares about: "technical", "purchasing", "owner" or ""."""
@@ -79,8 +122,11 @@ def role_group(role: str) -> str:
         return "technical"
     if re.search(r"purchas|procure|buy|sourcing|einkauf|achat|acquist|compra|inkoop|采购", r):
         return "purchasing"
-    if re.search(r"owner|ceo|founder|managing|general manager|director|president|geschäftsführ|inhaber|"
-                 r"gérant|titolare|老板|总经理", r):
+    if re.search(
+        r"owner|ceo|founder|managing|general manager|director|president|geschäftsführ|inhaber|"
+        r"gérant|titolare|老板|总经理",
+        r,
+    ):
         return "owner"
     return ""
 
@@ -95,43 +141,56 @@ _ROLE_NEEDS = {
 _STEPS: dict[tuple[str, str], tuple[str, str]] = {
     ("sample", "technical"): (
         N_("{name} has your samples: ask how they performed in their tests."),
-        "How did the samples perform in your tests? I can send the full test report and specifications if useful."),
+        "How did the samples perform in your tests? I can send the full test report and specifications if useful.",
+    ),
     ("sample", "purchasing"): (
         N_("{name} has your samples: ask for feedback and offer price and lead time for a first order."),
-        "How did the samples work out? Once they are approved, I can confirm price and lead time for a first order."),
+        "How did the samples work out? Once they are approved, I can confirm price and lead time for a first order.",
+    ),
     ("sample", ""): (
         N_("{name} has your samples: ask for their feedback."),
-        "How did the samples work out for you? I would be glad to hear your team's feedback."),
+        "How did the samples work out for you? I would be glad to hear your team's feedback.",
+    ),
     ("negotiation", "purchasing"): (
         N_("{name} is negotiating an order: give the final price, MOQ and lead time in one place."),
-        "To make your decision easier, here are the final price, MOQ and lead time in one place:"),
+        "To make your decision easier, here are the final price, MOQ and lead time in one place:",
+    ),
     ("negotiation", "owner"): (
         N_("{name} is deciding on an order: show the business case, not only the price."),
-        "Here is how the numbers work out for your range: landed cost, suggested retail price and margin:"),
+        "Here is how the numbers work out for your range: landed cost, suggested retail price and margin:",
+    ),
     ("negotiation", ""): (
         N_("{name} is negotiating an order: ask what they still need to decide."),
-        "Is there anything else you need from us to finalise the order?"),
+        "Is there anything else you need from us to finalise the order?",
+    ),
     ("customer", "technical"): (
         N_("{name} is a customer: share technical improvements relevant to what they bought."),
-        "Since you are using our products, you may find this technical update useful:"),
+        "Since you are using our products, you may find this technical update useful:",
+    ),
     ("customer", ""): (
         N_("{name} is a customer: refer to what they bought and how it is going."),
-        "How are the products from your last order doing with your customers?"),
+        "How are the products from your last order doing with your customers?",
+    ),
     ("repeat", "purchasing"): (
         N_("{name} reorders regularly: help plan the next order (stock, lead time, prices)."),
-        "To help you plan your next order, here are our current lead times and stock:"),
+        "To help you plan your next order, here are our current lead times and stock:",
+    ),
     ("repeat", ""): (
         N_("{name} buys from you regularly: build on their previous orders."),
-        "Thank you for another year of working together."),
+        "Thank you for another year of working together.",
+    ),
     ("prospect", "technical"): (
         N_("{name} is a prospect with a technical role: lead with specifications and proof."),
-        "I attach the datasheet and test report, so you can check the specifications directly."),
+        "I attach the datasheet and test report, so you can check the specifications directly.",
+    ),
     ("prospect", "purchasing"): (
         N_("{name} is a prospect in purchasing: lead with price, MOQ and lead time."),
-        "For a first order, our price, MOQ and lead time would be:"),
+        "For a first order, our price, MOQ and lead time would be:",
+    ),
     ("prospect", "owner"): (
         N_("{name} is a prospect who runs the business: lead with what it means for their business."),
-        "Shops like yours use our products to add a higher-margin line without holding much stock."),
+        "Shops like yours use our products to add a higher-margin line without holding much stock.",
+    ),
 }
 
 
@@ -143,12 +202,20 @@ def _next_step(r: Recipient, name: str) -> tuple[Text, str] | None:
     if open_item:
         kind, when = open_item["kind"], _day(_parse(open_item["date"]), "en")
         if kind == "quote":
-            return (Text(N_("You sent {name} a quotation on {date} with no answer since: follow it up."),
-                         {"name": name, "date": when}),
-                    f"Did you have a chance to look at the quotation I sent on {when}?")
-        return (Text(N_("You sent {name} samples on {date} with no answer since: ask for feedback."),
-                     {"name": name, "date": when}),
-                f"Have the samples I sent on {when} arrived safely? I would be glad to hear your feedback.")
+            return (
+                Text(
+                    N_("You sent {name} a quotation on {date} with no answer since: follow it up."),
+                    {"name": name, "date": when},
+                ),
+                f"Did you have a chance to look at the quotation I sent on {when}?",
+            )
+        return (
+            Text(
+                N_("You sent {name} samples on {date} with no answer since: ask for feedback."),
+                {"name": name, "date": when},
+            ),
+            f"Have the samples I sent on {when} arrived safely? I would be glad to hear your feedback.",
+        )
     group = role_group(c.role)
     step = _STEPS.get((c.stage, group)) or _STEPS.get((c.stage, ""))
     if step is None:
@@ -167,7 +234,7 @@ def _open_item(c: Contact) -> dict[str, str] | None:
     dated = sorted((i for i in c.interactions if i.date), key=lambda i: i.date)
     for i in reversed(dated):
         if i.direction != "out":
-            return None         # they wrote after our last offer
+            return None  # they wrote after our last offer
         words = f"{i.subject} {i.summary}".lower()
         if re.search(r"quot|offer|angebot|devis|preventivo|报价", words):
             return {"kind": "quote", "date": i.date.isoformat(), "subject": i.subject}
@@ -198,10 +265,11 @@ def _opening(i: Interaction) -> str:
     about = f"about “{i.subject}”" if i.subject else ""
     if i.direction == "out":
         if not summary:
-            return ""       # a bare logged activity (e.g. from a CRM sync) is nothing to quote to the reader
+            return ""  # a bare logged activity (e.g. from a CRM sync) is nothing to quote to the reader
         return " ".join(filter(None, ["Following up on my email", when, about])) + ","
-    m = re.match(r"(?i)(?:asked|enquired|inquired)\s+(?:for|about)\s+(.+)", summary) \
-        or re.match(r"(?i)requested\s+(.+)", summary)
+    m = re.match(r"(?i)(?:asked|enquired|inquired)\s+(?:for|about)\s+(.+)", summary) or re.match(
+        r"(?i)requested\s+(.+)", summary
+    )
     if m:
         return " ".join(filter(None, ["Following up on your request", when, "for", _lower_first(m.group(1))])) + ":"
     m = re.match(r"(?i)asked\s+(whether|if|how|when|what|which)\s+(.+)", summary)

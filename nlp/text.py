@@ -5,6 +5,7 @@ on every message of the sent history (for template reuse), so it must cost
 microseconds. Offsets always index into the body text as the engine saw it
 (after HTML reduction), so evidence spans point at what the user wrote.
 """
+
 from __future__ import annotations
 
 import re
@@ -36,12 +37,14 @@ class Html:
     text: str
     links: tuple[Link, ...] = ()
     images: tuple[Image, ...] = ()
-    quote_start: int | None = None     # where a quoted message begins in `text`
+    quote_start: int | None = None  # where a quoted message begins in `text`
 
 
 _INSCRIPTIS = ParserConfig(display_images=False, display_links=False)
-_QUOTE_XPATH = ("//blockquote | //*[contains(concat(' ', @class, ' '), ' gmail_quote ')]"
-                " | //*[@id='divRplyFwdMsg'] | //*[@id='appendonsend']")
+_QUOTE_XPATH = (
+    "//blockquote | //*[contains(concat(' ', @class, ' '), ' gmail_quote ')]"
+    " | //*[@id='divRplyFwdMsg'] | //*[@id='appendonsend']"
+)
 _QUOTE_SENTINEL = "\u2063\u2063quote\u2063\u2063"
 
 
@@ -53,10 +56,12 @@ def reduce_html(html: str) -> Html:
         return Html(text="")
     for bad in tree.xpath("//script | //style | //head"):
         bad.drop_tree()
-    links = tuple(Link(" ".join(a.text_content().split()), (a.get("href") or "").strip())
-                  for a in tree.iter("a") if a.get("href"))
-    images = tuple(Image((img.get("src") or "").strip(), _px(img.get("width")), _px(img.get("height")))
-                   for img in tree.iter("img"))
+    links = tuple(
+        Link(" ".join(a.text_content().split()), (a.get("href") or "").strip()) for a in tree.iter("a") if a.get("href")
+    )
+    images = tuple(
+        Image((img.get("src") or "").strip(), _px(img.get("width")), _px(img.get("height"))) for img in tree.iter("img")
+    )
     # Mark where the quoted part of a reply starts, so it can be masked like ">" lines.
     quoted = tree.xpath(_QUOTE_XPATH)
     if quoted:
@@ -145,30 +150,31 @@ _SIG_DASHES = re.compile(r"^-- ?$", re.MULTILINE)
 class Greeting:
     start: int
     end: int
-    word: str           # the greeting word as written ("Dear", "Hallo")
-    addressee: str      # what follows it, up to the first comma ("Mr. Maier", "Sir/Madam", "")
+    word: str  # the greeting word as written ("Dear", "Hallo")
+    addressee: str  # what follows it, up to the first comma ("Mr. Maier", "Sir/Madam", "")
     addressee_start: int
 
 
 @dataclass(frozen=True, slots=True)
 class Segments:
     """Offsets into `text`; `visible` is `text` with quoted parts blanked out (same length)."""
+
     text: str
     visible: str
     greeting: Greeting | None
     content_start: int
-    content_end: int          # start of the sign-off/signature (or end of the visible text)
+    content_end: int  # start of the sign-off/signature (or end of the visible text)
     signature_start: int | None
     quote_start: int | None
     has_quote: bool = field(default=False)
 
     @property
     def content(self) -> str:
-        return self.visible[self.content_start:self.content_end]
+        return self.visible[self.content_start : self.content_end]
 
     @property
     def signature(self) -> str:
-        return self.visible[self.signature_start:] if self.signature_start is not None else ""
+        return self.visible[self.signature_start :] if self.signature_start is not None else ""
 
 
 def segment(text: str, quote_start: int | None = None, sender_names: tuple[str, ...] = ()) -> Segments:
@@ -184,8 +190,10 @@ def segment(text: str, quote_start: int | None = None, sender_names: tuple[str, 
     visible = text if q is None else text[:q] + _blank(text[q:])
     has_quote = q is not None
     if ">" in visible:
+
         def blank(mo: re.Match) -> str:
             return " " * len(mo.group(0))
+
         masked = _QUOTED_LINE.sub(blank, visible)
         has_quote = has_quote or masked != visible
         visible = masked
@@ -193,15 +201,38 @@ def segment(text: str, quote_start: int | None = None, sender_names: tuple[str, 
     greeting = find_greeting(visible)
     content_start = greeting.end if greeting else _first_nonspace(visible)
     sig = find_signature(visible, content_start, end, sender_names)
-    return Segments(text=text, visible=visible, greeting=greeting,
-                    content_start=content_start, content_end=sig if sig is not None else end,
-                    signature_start=sig, quote_start=q, has_quote=has_quote)
+    return Segments(
+        text=text,
+        visible=visible,
+        greeting=greeting,
+        content_start=content_start,
+        content_end=sig if sig is not None else end,
+        signature_start=sig,
+        quote_start=q,
+        has_quote=has_quote,
+    )
 
 
 # Every quote header contains one of these. Finding them with str.find first is
 # far cheaper than trying the full (case-insensitive) expression at every position.
-_QUOTE_HINTS = ("wrote", "writes", "schrieb", "crit", "schreef", "escribi", "scritto", "--", "__",
-                "from:", "von:", "de:", "van:", "da:", "发件人", "寄件者")
+_QUOTE_HINTS = (
+    "wrote",
+    "writes",
+    "schrieb",
+    "crit",
+    "schreef",
+    "escribi",
+    "scritto",
+    "--",
+    "__",
+    "from:",
+    "von:",
+    "de:",
+    "van:",
+    "da:",
+    "发件人",
+    "寄件者",
+)
 
 
 def _quote_header(text: str) -> re.Match | None:
@@ -237,7 +268,7 @@ def _addressee(rest: str) -> tuple[str, int]:
     # "Dear Sir/Madam," / "Hi Anna, hope you are well" / "Hallo Herr Vogt!" / "Dear Mr. Kral,"
     end = len(stripped)
     for cut in re.finditer(r"[,:;!?，：！？]|\.(?=\s|$)|\s[-–—]\s", stripped):
-        if cut.group(0) == "." and _ABBREVIATION.search(stripped[:cut.start()]):
+        if cut.group(0) == "." and _ABBREVIATION.search(stripped[: cut.start()]):
             continue
         end = cut.start()
         break
@@ -249,9 +280,11 @@ TITLES = frozenset(
     "mr mrs ms miss mx mister dr prof sir madam herr herrn frau fr hr monsieur madame mme m mlle sig sig.ra sig.na "
     "signor signora signorina dott dott.ssa ing arch geom avv sr sra srta señor señora señorita senor senora don "
     "doña dona dhr mevr heer mevrouw meneer juffrouw dipl dipl.-ing mag ir eng pan pani panie fru hr herra rouva "
-    "sg.ra".split())
-_ABBREVIATION = re.compile(r"(?:^|\s)(?:" + "|".join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True))
-                           + r"|[a-z])$", re.IGNORECASE)
+    "sg.ra".split()
+)
+_ABBREVIATION = re.compile(
+    r"(?:^|\s)(?:" + "|".join(re.escape(t) for t in sorted(TITLES, key=len, reverse=True)) + r"|[a-z])$", re.IGNORECASE
+)
 
 
 def find_signature(visible: str, start: int, end: int, sender_names: tuple[str, ...] = ()) -> int | None:
@@ -265,7 +298,7 @@ def find_signature(visible: str, start: int, end: int, sender_names: tuple[str, 
     pos = visible.rfind("\n", start, max(start, end - 1500)) + 1 or start
     for line in visible[pos:end].split("\n"):
         if len(line) <= 60 and _SIGNOFF.match(line):
-            lines = [ln for ln in visible[pos + len(line):end].split("\n") if ln.strip()]
+            lines = [ln for ln in visible[pos + len(line) : end].split("\n") if ln.strip()]
             if len(lines) <= 14 and sum(1 for ln in lines if len(ln.strip()) > 90) <= 2:
                 best = pos
         pos += len(line) + 1

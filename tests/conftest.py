@@ -2,6 +2,7 @@
 SENDWISE_TEST_POSTGRES_URL names a server: see scripts/pg-test-env), apps
 built by the factory with a pinned clock, and a real HTTP server (werkzeug,
 127.0.0.1, free port)."""
+
 from __future__ import annotations
 
 import json
@@ -192,8 +193,16 @@ def demo_org(database, clock) -> int:
     """A minimal organisation under the demo slug (the full demo data set
     needs the engine's fingerprints; see test_demo_seed)."""
     with database.session() as session:
-        org = queries.upsert_org(session, DEMO_ORG_SLUG, clock.now(), name="Demo Lighting", domains=[ORG_DOMAIN],
-                                 postal_address="1 Demo Road, Ningbo, China", default_locale="en", policy={})
+        org = queries.upsert_org(
+            session,
+            DEMO_ORG_SLUG,
+            clock.now(),
+            name="Demo Lighting",
+            domains=[ORG_DOMAIN],
+            postal_address="1 Demo Road, Ningbo, China",
+            default_locale="en",
+            policy={},
+        )
         return org.id
 
 
@@ -203,8 +212,7 @@ def make_app(database_url, clock) -> Iterator:
     apps: list[Flask] = []
 
     def factory(**config: Any) -> Flask:
-        app = create_app({"DATABASE_URL": database_url, "DEMO_MODE": True, "TESTING": True, "CLOCK": clock,
-                          **config})
+        app = create_app({"DATABASE_URL": database_url, "DEMO_MODE": True, "TESTING": True, "CLOCK": clock, **config})
         apps.append(app)
         return app
 
@@ -294,12 +302,16 @@ def draft_to(email: str, name: str = "Marco Rossi") -> dict[str, Any]:
         "from": {"name": "Tom Li", "email": f"tom.li@{ORG_DOMAIN}"},
         "to": [{"name": name, "email": email}],
         "subject": "Track lights for your spring catalogue",
-        "body": {"text": f"Dear {first},\n\nour new track lights are ready; may I send you the price list?\n\n"
-                         "Best regards,\nTom Li\nBrightway Lighting", "html": None},
+        "body": {
+            "text": f"Dear {first},\n\nour new track lights are ready; may I send you the price list?\n\n"
+            "Best regards,\nTom Li\nBrightway Lighting",
+            "html": None,
+        },
     }
 
 
 # --- organisations, keys and the CLI on the test database ----------------
+
 
 @dataclass
 class Tenant:
@@ -335,8 +347,12 @@ def make_tenant(database, clock) -> Any:
     def make(slug: str, **fields: Any) -> Tenant:
         domain = f"{slug}.example.cn"
         with database.session() as session:
-            org = queries.upsert_org(session, slug, clock.now(), **{"name": slug.title(), "domains": [domain],
-                                                                    "default_locale": "en", "policy": {}, **fields})
+            org = queries.upsert_org(
+                session,
+                slug,
+                clock.now(),
+                **{"name": slug.title(), "domains": [domain], "default_locale": "en", "policy": {}, **fields},
+            )
             _, key = apikeys.create(session, org, clock.now())
             return Tenant(org.id, slug, domain, key)
 
@@ -358,8 +374,14 @@ def serve_subprocess(env: dict[str, str], log: Path, *args: str) -> Iterator[Htt
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     with open(log, "wb") as out:
-        proc = subprocess.Popen([sys.executable, "-m", "backend.cli", "serve", "--port", str(port), *args],
-                                cwd=PROJECT_ROOT, env=env, stdin=subprocess.DEVNULL, stdout=out, stderr=out)
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "serve", "--port", str(port), *args],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=out,
+            stderr=out,
+        )
     try:
         http = Http(f"http://127.0.0.1:{port}")
         deadline = time.monotonic() + 60
@@ -386,7 +408,13 @@ def sendwise_cli(database_url) -> Any:
     env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"}
 
     def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "backend.cli", *args], input=stdin, capture_output=True,
-                              cwd=PROJECT_ROOT, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args],
+            input=stdin,
+            capture_output=True,
+            cwd=PROJECT_ROOT,
+            env=env,
+            timeout=120,
+        )
 
     return run

@@ -9,6 +9,7 @@ Mapping:
   In-Reply-To / References  -> draft.thread ({"is_reply", "previous_messages"})
   remaining headers         -> draft.headers (List-Unsubscribe, Reply-To, Message-ID, ...)
 """
+
 from __future__ import annotations
 
 from email import policy
@@ -20,8 +21,18 @@ from backend.errors import BadRequest
 
 _ADDRESS_FIELDS = {"from": "From", "to": "To", "cc": "Cc", "bcc": "Bcc"}
 # Headers represented elsewhere in the request, or describing MIME structure only.
-_NOT_COPIED = {"from", "to", "cc", "bcc", "subject", "mime-version", "content-type",
-               "content-transfer-encoding", "content-disposition", "content-id"}
+_NOT_COPIED = {
+    "from",
+    "to",
+    "cc",
+    "bcc",
+    "subject",
+    "mime-version",
+    "content-type",
+    "content-transfer-encoding",
+    "content-disposition",
+    "content-id",
+}
 
 
 def parse_eml(data: bytes) -> dict[str, Any]:
@@ -55,7 +66,8 @@ def _parse(msg: EmailMessage) -> dict[str, Any]:
     html_part = msg.get_body(preferencelist=("html",))
     draft["body"] = {"text": _text(text_part), "html": _text(html_part)}
     draft["attachments"] = [
-        _attachment(part) for part in _leaves(msg)
+        _attachment(part)
+        for part in _leaves(msg)
         if part is not text_part and part is not html_part and _is_attachment(part)
     ]
     draft["thread"] = _thread(msg)

@@ -3,6 +3,7 @@ non-UTF-8 or binary data, malformed JSON, NaN/Infinity, a non-object top
 level, nesting deeper than any real request, and a missing `draft`.
 Field-level validation (addresses, types inside `draft`) is the engine's.
 """
+
 from __future__ import annotations
 
 import json

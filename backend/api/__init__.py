@@ -1,4 +1,5 @@
 """The HTTP API under /api/v1 (task pane, on-send check, scripts)."""
+
 from flask import Blueprint
 
 bp = Blueprint("api", __name__)

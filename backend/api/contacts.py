@@ -1,5 +1,6 @@
 """/api/v1/contacts: what the CRM knows about a contact of the caller's
 organisation (the task pane shows it next to each recipient)."""
+
 from __future__ import annotations
 
 from flask import jsonify

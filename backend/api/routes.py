@@ -1,4 +1,5 @@
 """/api/v1 views. Each error is `{"error": {"code", "message"}}` (backend/errors.py)."""
+
 from __future__ import annotations
 
 from flask import current_app, jsonify, request
@@ -46,8 +47,11 @@ def caller_and_json() -> tuple[Caller, dict]:
     body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
     caller = current_caller()
     if request.mimetype != "application/json":
-        raise ApiError(400, "unsupported_content_type",
-                       f"Content-Type must be application/json, not {request.mimetype or 'missing'}")
+        raise ApiError(
+            400,
+            "unsupported_content_type",
+            f"Content-Type must be application/json, not {request.mimetype or 'missing'}",
+        )
     return caller, parse_request(body)
 
 

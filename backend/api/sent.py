@@ -1,5 +1,6 @@
 """POST /api/v1/sent: the add-ins report each message once it has been sent,
 so template reuse and send bursts see the whole organisation's mail."""
+
 from __future__ import annotations
 
 import logging
@@ -56,9 +57,15 @@ def record_sent():
         message = nlp.sent_fingerprint(draft)
     except nlp.InvalidRequest as exc:  # the same one-line reasons as /analyze
         raise BadRequest(str(exc), getattr(exc, "code", "invalid_request")) from None
-    fields = dict(sender=message.sender, recipients=message.recipients, sent_at=sent_at,
-                  fingerprint=message.fingerprint, message_id=message_id, indexed=sent.indexable(message),
-                  subject=draft.get("subject") if isinstance(draft.get("subject"), str) else "")
+    fields = dict(
+        sender=message.sender,
+        recipients=message.recipients,
+        sent_at=sent_at,
+        fingerprint=message.fingerprint,
+        message_id=message_id,
+        indexed=sent.indexable(message),
+        subject=draft.get("subject") if isinstance(draft.get("subject"), str) else "",
+    )
     org_id = caller.org.id
     try:
         row, created = sent.record(session, caller.org, **fields)
@@ -113,5 +120,10 @@ def _sent_at(value: Any, now: datetime) -> datetime:
 
 
 def _describe(row: SentMessage) -> dict[str, Any]:
-    return {"id": row.id, "message_id": row.message_id, "sender": row.sender,
-            "recipients": sorted(row.addresses), "sent_at": row.sent_at.isoformat().replace("+00:00", "Z")}
+    return {
+        "id": row.id,
+        "message_id": row.message_id,
+        "sender": row.sender,
+        "recipients": sorted(row.addresses),
+        "sent_at": row.sent_at.isoformat().replace("+00:00", "Z"),
+    }

@@ -1,4 +1,5 @@
 """What every CRM connector gives the sync, and the one error it raises."""
+
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator

@@ -7,6 +7,7 @@ refused token, CRM unreachable, time-out, rate limit, server error), the
 organisation does not exist, or another sync of the same CRM into the
 organisation is running; 1 for anything else (database down).
 """
+
 from __future__ import annotations
 
 import os
@@ -43,13 +44,29 @@ def sync() -> None:
 
 @sync.command("hubspot")
 @click.option("--org", "org_slug", required=True, metavar="SLUG", help="The organisation to store contacts in.")
-@click.option("--token-env", required=True, metavar="VAR",
-              help="Name of the environment variable that holds the HubSpot private-app token "
-                   "(scopes crm.objects.contacts.read, crm.objects.companies.read).")
-@click.option("--base-url", envvar=hubspot.BASE_URL_ENV, default=hubspot.DEFAULT_BASE_URL, show_default=True,
-              metavar="URL", help=f"HubSpot API host (env {hubspot.BASE_URL_ENV}); plain http only to this machine.")
-@click.option("--timeout", default=hubspot.DEFAULT_TIMEOUT, show_default=True, type=click.FloatRange(min=0.1, max=600),
-              metavar="SECONDS", help="Give up on a connection or an answer after this long.")
+@click.option(
+    "--token-env",
+    required=True,
+    metavar="VAR",
+    help="Name of the environment variable that holds the HubSpot private-app token "
+    "(scopes crm.objects.contacts.read, crm.objects.companies.read).",
+)
+@click.option(
+    "--base-url",
+    envvar=hubspot.BASE_URL_ENV,
+    default=hubspot.DEFAULT_BASE_URL,
+    show_default=True,
+    metavar="URL",
+    help=f"HubSpot API host (env {hubspot.BASE_URL_ENV}); plain http only to this machine.",
+)
+@click.option(
+    "--timeout",
+    default=hubspot.DEFAULT_TIMEOUT,
+    show_default=True,
+    type=click.FloatRange(min=0.1, max=600),
+    metavar="SECONDS",
+    help="Give up on a connection or an answer after this long.",
+)
 @click.option("--full", is_flag=True, help="Read every contact, not only those modified since the last good sync.")
 @click.option("-q", "--quiet", is_flag=True, help="No progress lines on stderr.")
 def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, full: bool, quiet: bool) -> None:
@@ -76,20 +93,29 @@ def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, f
     def connect() -> HubSpotConnector:
         if not _ENV_NAME.fullmatch(token_env):
             # Most likely the token itself: never echo it (it would be printed and stored).
-            raise ConnectorError("--token-env takes the name of an environment variable that holds the token, "
-                                 "not the token itself", "config")
+            raise ConnectorError(
+                "--token-env takes the name of an environment variable that holds the token, not the token itself",
+                "config",
+            )
         label = f"${token_env}"
         token = os.environ.get(token_env)
         if token is None:
-            raise ConnectorError(f"environment variable {token_env} is not set (it should hold the HubSpot token)",
-                                 "config")
-        return HubSpotConnector(token, token_label=label, base_url=base_url, timeout=timeout,
-                                progress=lambda line: progress(f"{SOURCE}: {line}"))
+            raise ConnectorError(
+                f"environment variable {token_env} is not set (it should hold the HubSpot token)", "config"
+            )
+        return HubSpotConnector(
+            token,
+            token_label=label,
+            base_url=base_url,
+            timeout=timeout,
+            progress=lambda line: progress(f"{SOURCE}: {line}"),
+        )
 
     with _database() as database:
         try:
-            result = sync_contacts(database, org_slug.strip().lower(), SOURCE, connect, clock=default_clock(),
-                                   full=full, progress=progress)
+            result = sync_contacts(
+                database, org_slug.strip().lower(), SOURCE, connect, clock=default_clock(), full=full, progress=progress
+            )
         except ConnectorError as exc:
             # "busy": refused before it began, so nothing failed.
             raise SyncFailed(str(exc) if exc.kind == "busy" else f"hubspot sync failed: {exc}") from None
@@ -123,4 +149,5 @@ def status(org_slug: str) -> None:
 def _database():
     # Imported here: backend.cli registers this group, so a module-level import would be circular.
     from backend.cli import open_database
+
     return open_database()

@@ -87,6 +87,7 @@ connection failures, time-outs, 5xx, unexpected answers. A 429 is retried
 after its Retry-After (at most MAX_RATE_LIMIT_RETRIES times, waiting at most
 MAX_RETRY_AFTER seconds each). The token never appears in a message.
 """
+
 from __future__ import annotations
 
 import json
@@ -115,9 +116,20 @@ MAX_RETRY_AFTER = 60.0  # seconds; a longer wait fails the sync instead of hangi
 DEFAULT_RETRY_AFTER = 10.0  # HubSpot's limits are per 10 s; used when a 429 names no wait
 
 CONTACT_PROPERTIES = [
-    "email", "firstname", "lastname", "company", "country", "jobtitle", "industry",
-    "lifecyclestage", "hs_lead_status", "hs_email_optout", "hs_legal_basis",
-    "notes_last_updated", "hs_last_sales_activity_timestamp", "hs_last_sales_activity_type",
+    "email",
+    "firstname",
+    "lastname",
+    "company",
+    "country",
+    "jobtitle",
+    "industry",
+    "lifecyclestage",
+    "hs_lead_status",
+    "hs_email_optout",
+    "hs_legal_basis",
+    "notes_last_updated",
+    "hs_last_sales_activity_timestamp",
+    "hs_last_sales_activity_type",
     "hs_sales_email_last_replied",
 ]
 COMPANY_PROPERTIES = ["name", "country", "industry"]
@@ -203,8 +215,15 @@ class HubSpotConnector:
         after: str | None = None
         seen: set[str] = set()
         while True:
-            response = self._call("reading contacts", self._api("contacts").get_page, limit=PAGE_SIZE, after=after,
-                                  properties=CONTACT_PROPERTIES, associations=["companies"], archived=False)
+            response = self._call(
+                "reading contacts",
+                self._api("contacts").get_page,
+                limit=PAGE_SIZE,
+                after=after,
+                properties=CONTACT_PROPERTIES,
+                associations=["companies"],
+                archived=False,
+            )
             records = _results(response, "reading contacts", self.base_url)
             yield self._page(records, {str(r.id): _primary_company_id(r) for r in records})
             after = _next_after(response)
@@ -221,8 +240,9 @@ class HubSpotConnector:
             after, fetched, last = None, 0, start
             while fetched < SEARCH_LIMIT:
                 query = _search(start, min(PAGE_SIZE, SEARCH_LIMIT - fetched), after)
-                response = self._call("searching contacts", self._api("search").do_search,
-                                      public_object_search_request=query)
+                response = self._call(
+                    "searching contacts", self._api("search").do_search, public_object_search_request=query
+                )
                 records = _results(response, "searching contacts", self.base_url)
                 fetched += len(records)
                 stamps = (_millis(_moment(_props(r).get(MODIFIED))) for r in records)
@@ -234,12 +254,16 @@ class HubSpotConnector:
                 if after is None or not records:
                     return
             if last <= start:
-                raise ConnectorError(f"more than {SEARCH_LIMIT} HubSpot contacts have the same modification time, "
-                                     "which HubSpot's search cannot page through; run a full sync (--full)",
-                                     "bad_response")
+                raise ConnectorError(
+                    f"more than {SEARCH_LIMIT} HubSpot contacts have the same modification time, "
+                    "which HubSpot's search cannot page through; run a full sync (--full)",
+                    "bad_response",
+                )
             start = last
-            self._progress(f"HubSpot's search stops after {SEARCH_LIMIT} contacts; searching again from "
-                           f"{_EPOCH + timedelta(milliseconds=start):%Y-%m-%d %H:%M:%S} UTC")
+            self._progress(
+                f"HubSpot's search stops after {SEARCH_LIMIT} contacts; searching again from "
+                f"{_EPOCH + timedelta(milliseconds=start):%Y-%m-%d %H:%M:%S} UTC"
+            )
 
     def _page(self, records: list[Any], company_of: dict[str, str | None]) -> Page:
         """`records` mapped, with the primary company (id) of each contact."""
@@ -318,13 +342,15 @@ class HubSpotConnector:
 
         wanted = [i for i in dict.fromkeys(ids) if i not in self._companies]
         for start in range(0, len(wanted), BATCH_SIZE):
-            chunk = wanted[start:start + BATCH_SIZE]
+            chunk = wanted[start : start + BATCH_SIZE]
             body = BatchReadInputSimplePublicObjectId(
-                inputs=[SimplePublicObjectId(id=i) for i in chunk], properties=COMPANY_PROPERTIES,
+                inputs=[SimplePublicObjectId(id=i) for i in chunk],
+                properties=COMPANY_PROPERTIES,
                 properties_with_history=[],
             )
-            response = self._call("reading companies", self._api("companies").read,
-                                  batch_read_input_simple_public_object_id=body)
+            response = self._call(
+                "reading companies", self._api("companies").read, batch_read_input_simple_public_object_id=body
+            )
             for company in _results(response, "reading companies", self.base_url):
                 self._companies[str(company.id)] = dict(getattr(company, "properties", None) or {})
             for i in chunk:  # ids HubSpot did not return (deleted, no access): don't ask again
@@ -341,11 +367,16 @@ class HubSpotConnector:
         if not contact_ids:
             return {}
         body = BatchInputPublicFetchAssociationsBatchRequest(
-            inputs=[PublicFetchAssociationsBatchRequest(id=i) for i in contact_ids])
+            inputs=[PublicFetchAssociationsBatchRequest(id=i) for i in contact_ids]
+        )
         # Contacts without a company come back as errors (207), not as results: no company.
-        response = self._call("reading the companies of contacts", self._api("associations").get_page,
-                              from_object_type="contacts", to_object_type="companies",
-                              batch_input_public_fetch_associations_batch_request=body)
+        response = self._call(
+            "reading the companies of contacts",
+            self._api("associations").get_page,
+            from_object_type="contacts",
+            to_object_type="companies",
+            batch_input_public_fetch_associations_batch_request=body,
+        )
         found: dict[str, str | None] = {}
         for item in _results(response, "reading the companies of contacts", self.base_url):
             links = list(getattr(item, "to", None) or [])
@@ -365,14 +396,19 @@ class HubSpotConnector:
                 if status == 429:
                     wait = _retry_after(exc, self._clock.now())
                     if wait > MAX_RETRY_AFTER:
-                        raise ConnectorError(f"HubSpot rate limit (429) while {what}: it asks to wait {wait:.0f} s; "
-                                             "try again later", "rate_limited") from None
+                        raise ConnectorError(
+                            f"HubSpot rate limit (429) while {what}: it asks to wait {wait:.0f} s; try again later",
+                            "rate_limited",
+                        ) from None
                     if attempt == MAX_RATE_LIMIT_RETRIES:
-                        raise ConnectorError(f"HubSpot rate limit (429) while {what}, still after "
-                                             f"{MAX_RATE_LIMIT_RETRIES} retries; try again later",
-                                             "rate_limited") from None
-                    self._progress(f"rate limited by HubSpot; waiting {wait:g} s "
-                                   f"(retry {attempt + 1} of {MAX_RATE_LIMIT_RETRIES})")
+                        raise ConnectorError(
+                            f"HubSpot rate limit (429) while {what}, still after "
+                            f"{MAX_RATE_LIMIT_RETRIES} retries; try again later",
+                            "rate_limited",
+                        ) from None
+                    self._progress(
+                        f"rate limited by HubSpot; waiting {wait:g} s (retry {attempt + 1} of {MAX_RATE_LIMIT_RETRIES})"
+                    )
                     self._sleep(wait)
                     continue
                 raise self._error(what, exc, status) from None
@@ -383,16 +419,20 @@ class HubSpotConnector:
             reason = _text(getattr(exc, "reason", None), "")
             detail = self._scrub(_hubspot_message(getattr(exc, "body", None)))
             if status == 401:
-                return ConnectorError(f"HubSpot rejected {self._token_label} (401 {reason or 'Unauthorized'}) "
-                                      f"while {what}: check the private-app token", "auth")
+                return ConnectorError(
+                    f"HubSpot rejected {self._token_label} (401 {reason or 'Unauthorized'}) "
+                    f"while {what}: check the private-app token",
+                    "auth",
+                )
             if status == 403:
                 detail = detail or "the token lacks a scope (crm.objects.contacts.read, crm.objects.companies.read)"
                 return ConnectorError(f"HubSpot refused access (403) while {what}: {detail}", "auth")
             code = f"{status} {reason}".strip()
             if status >= 500:
                 return ConnectorError(f"HubSpot server error ({code}) while {what}", "server")
-            return ConnectorError(f"HubSpot answered {code} while {what}" + (f": {detail}" if detail else ""),
-                                  "bad_response")
+            return ConnectorError(
+                f"HubSpot answered {code} while {what}" + (f": {detail}" if detail else ""), "bad_response"
+            )
         return _network_error(exc, what, self.base_url, self._timeout[1])
 
     def _scrub(self, text: str) -> str:
@@ -400,6 +440,7 @@ class HubSpotConnector:
 
 
 # -- mapping helpers (pure) ---------------------------------------------------------
+
 
 def stage_of(lifecycle: Any, lead_status: Any = None) -> str | None:
     """Our stage for a HubSpot lifecycle stage, or for the lead status when
@@ -441,8 +482,9 @@ def check_base_url(url: str) -> str:
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise ConnectorError(f"HubSpot base URL {value!r} is not an http(s) URL", "config")
     if parts.scheme == "http" and parts.hostname not in ("127.0.0.1", "localhost", "::1"):
-        raise ConnectorError(f"HubSpot base URL {value!r} must use https (plain http only to 127.0.0.1/localhost)",
-                             "config")
+        raise ConnectorError(
+            f"HubSpot base URL {value!r} must use https (plain http only to 127.0.0.1/localhost)", "config"
+        )
     if parts.query or parts.fragment or parts.username:
         raise ConnectorError(f"HubSpot base URL {value!r} must not carry a query, fragment or user", "config")
     return value
@@ -485,7 +527,10 @@ def _search(start: int, limit: int, after: str | None) -> Any:
     return PublicObjectSearchRequest(
         filter_groups=[FilterGroup(filters=[Filter(property_name=MODIFIED, operator="GTE", value=str(start))])],
         sorts=[{"propertyName": MODIFIED, "direction": "ASCENDING"}],
-        properties=[*CONTACT_PROPERTIES, MODIFIED], limit=limit, after=after)
+        properties=[*CONTACT_PROPERTIES, MODIFIED],
+        limit=limit,
+        after=after,
+    )
 
 
 def _props(record: Any) -> dict[str, Any]:
@@ -505,8 +550,10 @@ def _primary_company_id(record: Any) -> str | None:
 
 def _is_primary(link: Any) -> bool:
     """Whether a v4 association (MultiAssociatedObjectWithLabel) is to the primary company."""
-    return any((getattr(kind, "category", None), getattr(kind, "type_id", None)) == ("HUBSPOT_DEFINED", PRIMARY_COMPANY)
-               for kind in getattr(link, "association_types", None) or [])
+    return any(
+        (getattr(kind, "category", None), getattr(kind, "type_id", None)) == ("HUBSPOT_DEFINED", PRIMARY_COMPANY)
+        for kind in getattr(link, "association_types", None) or []
+    )
 
 
 def _results(response: Any, what: str, base_url: str) -> list[Any]:
@@ -564,6 +611,7 @@ def _clip(value: str | None, field: str) -> str | None:
 
 
 # -- error helpers --------------------------------------------------------------------
+
 
 def _api_status(exc: Exception) -> int | None:
     """The HTTP status of an error answer, None for anything else."""

@@ -9,6 +9,7 @@ failed makes the context unavailable even if an older sync succeeded: the
 stored contacts are then stale, and the writer should know. A sync still
 running shows the last good one.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

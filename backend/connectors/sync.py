@@ -30,6 +30,7 @@ for contacts modified since the last successful sync started, less
 INCREMENTAL_OVERLAP (clocks differ, and CRMs index changes with a delay).
 `full=True` reads everything again.
 """
+
 from __future__ import annotations
 
 import logging
@@ -80,18 +81,27 @@ class SyncResult:
 
     def stats(self) -> dict[str, Any]:
         """The counts kept in `crm_syncs.stats`."""
-        return {"pages": self.pages, "fetched": self.fetched, "created": self.created, "updated": self.updated,
-                "unchanged": self.unchanged, "skipped": dict(self.skipped), "kept_opt_outs": self.kept_opt_outs,
-                "since": iso(self.since)}
+        return {
+            "pages": self.pages,
+            "fetched": self.fetched,
+            "created": self.created,
+            "updated": self.updated,
+            "unchanged": self.unchanged,
+            "skipped": dict(self.skipped),
+            "kept_opt_outs": self.kept_opt_outs,
+            "since": iso(self.since),
+        }
 
     def summary(self) -> str:
         """One line: what was fetched and what became of it."""
         skipped = sum(self.skipped.values())
         reasons = ", ".join(f"{n} {reason}" for reason, n in sorted(self.skipped.items()))
         modified = f" modified since {utc_minute(self.since)}" if self.since else ""
-        line = (f"{self.source}: {self.fetched} contacts{modified} fetched in {self.pages} "
-                f"page{'s' if self.pages != 1 else ''} for {self.org}: {self.created} created, "
-                f"{self.updated} updated, {self.unchanged} unchanged, {skipped} skipped")
+        line = (
+            f"{self.source}: {self.fetched} contacts{modified} fetched in {self.pages} "
+            f"page{'s' if self.pages != 1 else ''} for {self.org}: {self.created} created, "
+            f"{self.updated} updated, {self.unchanged} unchanged, {skipped} skipped"
+        )
         if reasons:
             line += f" ({reasons})"
         if self.kept_opt_outs:
@@ -145,8 +155,10 @@ def sync_contacts(
                 _renew(session, org_id, source, run_id, clock.now())
                 _store_page(session, session.get(Organisation, org_id), source, page, result, seen)
             result.pages += 1
-            say(f"{source}: page {result.pages}: {len(page.contacts) + len(page.skipped)} contacts "
-                f"({result.fetched} so far)")
+            say(
+                f"{source}: page {result.pages}: {len(page.contacts) + len(page.skipped)} contacts "
+                f"({result.fetched} so far)"
+            )
         error = None
     except ConnectorError as exc:
         error = str(exc)
@@ -169,24 +181,37 @@ def sync_contacts(
 def _claim(session: Session, org: Organisation, source: str, run_id: str, now: datetime) -> CrmSync:
     """Take the lock of `source` in `org` for the sync `run_id` and return
     its row; raise ConnectorError "busy" if another sync holds it."""
-    running = {"status": "running", "run_id": run_id, "started_at": now, "heartbeat_at": now,
-               "finished_at": None, "error": None, "stats": {}}
+    running = {
+        "status": "running",
+        "run_id": run_id,
+        "started_at": now,
+        "heartbeat_at": now,
+        "finished_at": None,
+        "error": None,
+        "stats": {},
+    }
     this = (CrmSync.org_id == org.id, CrmSync.source == source)
     table = CrmSync.__table__
     # RETURNING, not rowcount: an INSERT run through the ORM session does not
     # keep its rowcount on PostgreSQL (SQLAlchemy 2.1 reports -1).
-    created = session.execute(dialect_insert(session)(table).values(org_id=org.id, source=source, **running)
-                              .on_conflict_do_nothing(index_elements=[table.c.org_id, table.c.source])
-                              .returning(table.c.id)).first()
+    created = session.execute(
+        dialect_insert(session)(table)
+        .values(org_id=org.id, source=source, **running)
+        .on_conflict_do_nothing(index_elements=[table.c.org_id, table.c.source])
+        .returning(table.c.id)
+    ).first()
     if created is None:
-        free = or_(CrmSync.status != "running", CrmSync.heartbeat_at.is_(None),
-                   CrmSync.heartbeat_at < now - LOCK_EXPIRES)
+        free = or_(
+            CrmSync.status != "running", CrmSync.heartbeat_at.is_(None), CrmSync.heartbeat_at < now - LOCK_EXPIRES
+        )
         if not session.execute(update(CrmSync).where(*this, free).values(**running)).rowcount:
             holder = session.scalars(select(CrmSync).where(*this)).one()
             raise ConnectorError(
                 f"another {source} sync of {org.slug!r} is running (started {utc_minute(holder.started_at)}, "
                 f"last progress {utc_minute(holder.heartbeat_at)}); wait for it to finish (a sync without progress "
-                f"for {LOCK_EXPIRES_MINUTES} minutes is taken over)", "busy")
+                f"for {LOCK_EXPIRES_MINUTES} minutes is taken over)",
+                "busy",
+            )
     return session.scalars(select(CrmSync).where(*this).execution_options(populate_existing=True)).one()
 
 
@@ -194,11 +219,17 @@ def _renew(session: Session, org_id: int, source: str, run_id: str, now: datetim
     """Renew the lock of the sync `run_id`, in the transaction that stores
     its next page; raise ConnectorError "superseded" if another sync took
     it over."""
-    renewed = session.execute(update(CrmSync).where(
-        CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id).values(heartbeat_at=now))
+    renewed = session.execute(
+        update(CrmSync)
+        .where(CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id)
+        .values(heartbeat_at=now)
+    )
     if not renewed.rowcount:
-        raise ConnectorError(f"another {source} sync took over after this one made no progress for "
-                             f"{LOCK_EXPIRES_MINUTES} minutes; this one stopped", "superseded")
+        raise ConnectorError(
+            f"another {source} sync took over after this one made no progress for "
+            f"{LOCK_EXPIRES_MINUTES} minutes; this one stopped",
+            "superseded",
+        )
 
 
 def _store_page(session, org: Organisation, source: str, page: Page, result: SyncResult, seen: set[str]) -> None:
@@ -206,8 +237,10 @@ def _store_page(session, org: Organisation, source: str, page: Page, result: Syn
     for _record_id, reason in page.skipped:
         result.skipped[reason] += 1
     erased = erased_on(session, org, [c.email for c in page.contacts])
-    stored = {c.email: contact_to_contract(c)
-              for c in queries.contacts_by_email(session, org, [c.email for c in page.contacts])}
+    stored = {
+        c.email: contact_to_contract(c)
+        for c in queries.contacts_by_email(session, org, [c.email for c in page.contacts])
+    }
     for contact in page.contacts:
         if contact.email in erased:
             result.skipped[ERASED] += 1
@@ -220,8 +253,10 @@ def _store_page(session, org: Organisation, source: str, page: Page, result: Syn
         fields = _fields(contact, before)
         if before and before["unsubscribed"] and not contact.unsubscribed:
             result.kept_opt_outs += 1
-        interactions = [{"date": i.date, "direction": i.direction, "subject": i.subject, "summary": i.summary}
-                        for i in contact.interactions]
+        interactions = [
+            {"date": i.date, "direction": i.direction, "subject": i.subject, "summary": i.summary}
+            for i in contact.interactions
+        ]
         row = queries.upsert_synced_contact(session, org, contact.email, source, interactions, **fields)
         if before is None:
             result.created += 1
@@ -238,8 +273,11 @@ def _fields(contact: CrmContact, before: dict[str, Any] | None) -> dict[str, Any
     known = contact.consent_status not in (None, "unknown")
     sticky = before is not None and before["unsubscribed"] and not contact.unsubscribed
     if not sticky and (before is None or contact.unsubscribed or known or "consent" not in before):
-        fields.update(consent_status=contact.consent_status, consent_source=contact.consent_source,
-                      consent_date=contact.consent_date)
+        fields.update(
+            consent_status=contact.consent_status,
+            consent_source=contact.consent_source,
+            consent_date=contact.consent_date,
+        )
     if contact.unsubscribed:
         fields["unsubscribed"] = True
     elif before is None:
@@ -247,8 +285,16 @@ def _fields(contact: CrmContact, before: dict[str, Any] | None) -> dict[str, Any
     return fields
 
 
-def _record(database: Database, org_id: int, source: str, run_id: str, started: datetime, at: datetime,
-            error: str | None, result: SyncResult) -> datetime | None:
+def _record(
+    database: Database,
+    org_id: int,
+    source: str,
+    run_id: str,
+    started: datetime,
+    at: datetime,
+    error: str | None,
+    result: SyncResult,
+) -> datetime | None:
     """Write the outcome and release the lock, unless another sync took it
     over; never raises (it runs while another error may be on its way)."""
     outcome: dict[str, Any] = {"finished_at": at, "stats": result.stats(), "run_id": None, "heartbeat_at": None}
@@ -258,10 +304,12 @@ def _record(database: Database, org_id: int, source: str, run_id: str, started: 
         outcome.update(status="failed", error=error[:500])
     try:
         with database.session() as session:
-            written = session.execute(update(CrmSync).where(
-                CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id).values(**outcome))
+            written = session.execute(
+                update(CrmSync)
+                .where(CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id)
+                .values(**outcome)
+            )
         return at if written.rowcount else None
     except Exception as exc:  # noqa: BLE001 - e.g. the database went away too
         log.error("could not record the %s sync outcome: %s", source, describe_exception(exc))
         return None
-

@@ -1,5 +1,6 @@
 """Alembic environment. Always run through backend.storage.migrate, which
 passes an open connection; there is deliberately no URL/ini handling here."""
+
 from alembic import context
 
 from backend.storage.models import Base

@@ -1,6 +1,7 @@
 """Storage: SQLAlchemy models, migrations, named queries and the context the
 engine needs from them. Independent of Flask so the CLI can use it directly.
 """
+
 from __future__ import annotations
 
 from collections.abc import Iterator

@@ -7,6 +7,7 @@ slow password hash protects guessable secrets, and these are not), and it
 lets a request find its key with one indexed lookup. `prefix` keeps the
 first characters so people can tell keys apart ("sw_3fK9aQ…").
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -81,8 +82,7 @@ def touch(session: Session, key: ApiKey, now: datetime) -> bool:
         return False
     result = session.execute(
         update(ApiKey)
-        .where(ApiKey.id == key.id,
-               or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - TOUCH_INTERVAL))
+        .where(ApiKey.id == key.id, or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < now - TOUCH_INTERVAL))
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )

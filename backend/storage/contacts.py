@@ -7,6 +7,7 @@ UPDATE` statement per chunk, executed for many rows at once (SQLite and
 PostgreSQL both have it; SQLAlchemy's dialect `insert()` builds it), never
 one ORM object per row: 100,000 rows take seconds, not minutes.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -21,14 +22,31 @@ from sqlalchemy import delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.storage.models import (
-    AuditEvent, Contact, ErasedAddress, ErasureKey, Interaction, Organisation, company_key,
+    AuditEvent,
+    Contact,
+    ErasedAddress,
+    ErasureKey,
+    Interaction,
+    Organisation,
+    company_key,
 )
 from backend.storage.sent import erase_address
 
 CHUNK = 2000
 # Stored as given: everything the import can set except the key.
-UPSERT_FIELDS = ("name", "company", "company_key", "country", "kind", "role", "industry", "stage",
-                 "consent_status", "consent_source", "consent_date")
+UPSERT_FIELDS = (
+    "name",
+    "company",
+    "company_key",
+    "country",
+    "kind",
+    "role",
+    "industry",
+    "stage",
+    "consent_status",
+    "consent_source",
+    "consent_date",
+)
 
 
 @dataclass(frozen=True)
@@ -90,10 +108,15 @@ def bulk_upsert(
     # shift the split between created and updated, never the data.
     before = count(session, org)
     for start in range(0, len(rows), CHUNK):
-        chunk = rows[start:start + CHUNK]
+        chunk = rows[start : start + CHUNK]
         params = [
-            {"org_id": org.id, "email": r["email"], **{n: r.get(n) for n in UPSERT_FIELDS},
-             "company_key": company_key(r.get("company")), "unsubscribed": bool(r.get("unsubscribed"))}
+            {
+                "org_id": org.id,
+                "email": r["email"],
+                **{n: r.get(n) for n in UPSERT_FIELDS},
+                "company_key": company_key(r.get("company")),
+                "unsubscribed": bool(r.get("unsubscribed")),
+            }
             for r in chunk
         ]
         session.execute(stmt, params)
@@ -157,13 +180,25 @@ def erase(session: Session, org: Organisation, email: str, actor: str, now: date
     table = ErasedAddress.__table__
     stmt = dialect_insert(session)(table).values(org_id=org.id, address_hash=hashed, erased_at=now)
     # Erased again: the later date is the one to quote.
-    session.execute(stmt.on_conflict_do_update(index_elements=[table.c.org_id, table.c.address_hash],
-                                               set_={"erased_at": stmt.excluded.erased_at}))
+    session.execute(
+        stmt.on_conflict_do_update(
+            index_elements=[table.c.org_id, table.c.address_hash], set_={"erased_at": stmt.excluded.erased_at}
+        )
+    )
     erased = Erased(contacts=contacts or 0, interactions=interactions or 0, sent_messages=sent_messages)
-    audit(session, org, actor, now, "contact.erase", {
-        "address_hash": hashed,
-        "contacts": erased.contacts, "interactions": erased.interactions, "sent_messages": erased.sent_messages,
-    })
+    audit(
+        session,
+        org,
+        actor,
+        now,
+        "contact.erase",
+        {
+            "address_hash": hashed,
+            "contacts": erased.contacts,
+            "interactions": erased.interactions,
+            "sent_messages": erased.sent_messages,
+        },
+    )
     session.flush()
     return erased
 
@@ -181,8 +216,11 @@ def _erasure_key(session: Session, org: Organisation, *, create: bool = False) -
     secret = session.scalar(stored)
     if secret is None and create:
         # Two first erasures at once: one key wins, and both use it.
-        session.execute(dialect_insert(session)(ErasureKey.__table__).values(org_id=org.id, salt=os.urandom(32))
-                        .on_conflict_do_nothing(index_elements=[ErasureKey.__table__.c.org_id]))
+        session.execute(
+            dialect_insert(session)(ErasureKey.__table__)
+            .values(org_id=org.id, salt=os.urandom(32))
+            .on_conflict_do_nothing(index_elements=[ErasureKey.__table__.c.org_id])
+        )
         secret = session.scalar(stored)
     return secret
 
@@ -197,8 +235,13 @@ def erased_on(session: Session, org: Organisation, emails: Iterable[str]) -> dic
     wanted = sorted(set(hashes.values()))
     found: dict[str, datetime] = {}
     for start in range(0, len(wanted), CHUNK):
-        found.update(session.execute(select(ErasedAddress.address_hash, ErasedAddress.erased_at).where(
-            ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start:start + CHUNK]))).all())
+        found.update(
+            session.execute(
+                select(ErasedAddress.address_hash, ErasedAddress.erased_at).where(
+                    ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start : start + CHUNK])
+                )
+            ).all()
+        )
     return {email: found[hashed] for email, hashed in hashes.items() if hashed in found}
 
 
@@ -209,13 +252,20 @@ def readmit(session: Session, org: Organisation, emails: Iterable[str]) -> int:
     wanted = sorted({address_hash(secret, email) for email in emails}) if secret else []
     removed = 0
     for start in range(0, len(wanted), CHUNK):
-        removed += session.execute(delete(ErasedAddress).where(
-            ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start:start + CHUNK]))).rowcount or 0
+        removed += (
+            session.execute(
+                delete(ErasedAddress).where(
+                    ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start : start + CHUNK])
+                )
+            ).rowcount
+            or 0
+        )
     return removed
 
 
-def audit(session: Session, org: Organisation, actor: str, at: datetime, action: str,
-          detail: dict[str, Any]) -> AuditEvent:
+def audit(
+    session: Session, org: Organisation, actor: str, at: datetime, action: str, detail: dict[str, Any]
+) -> AuditEvent:
     """Record that `actor` did `action` in the organisation at `at`; `detail` must hold no message text."""
     event = AuditEvent(org_id=org.id, actor=actor, at=at, action=action, detail=detail)
     session.add(event)

@@ -10,6 +10,7 @@ Merge rules (inline context is for that request only, never persisted):
                   replaces the stored one with the same email (case-insensitive)
   now, history, … passed through unchanged
 """
+
 from __future__ import annotations
 
 import copy
@@ -35,8 +36,9 @@ def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tu
 
     # The recipients' contacts, and other known customers whose company the
     # draft names (for personalization.company_mismatch).
-    recipients, named = queries.contacts_for_draft(session, org, recipient_emails(request.get("draft")),
-                                                   _company_mentions(request))
+    recipients, named = queries.contacts_for_draft(
+        session, org, recipient_emails(request.get("draft")), _company_mentions(request)
+    )
     stored = {_email_key(c.email): contact_to_contract(c) for c in recipients}
     for email, name, company in named:
         stored.setdefault(_email_key(email), {"email": email, "name": name, "company": company})
@@ -62,10 +64,11 @@ def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tu
 
 def _company_mentions(request: dict[str, Any]) -> list[str]:
     from nlp import InvalidRequest, company_mentions
+
     try:
         return company_mentions(request)
     except InvalidRequest:
-        return []       # analyze reports the problem with its own message
+        return []  # analyze reports the problem with its own message
 
 
 def recipient_emails(draft: Any) -> list[str]:
@@ -105,12 +108,16 @@ def contact_to_contract(contact: Contact) -> dict[str, Any]:
         out["consent"] = {k: v for k, v in consent.items() if v is not None}
     out["unsubscribed"] = bool(contact.unsubscribed)
     out["interactions"] = [
-        {k: v for k, v in {
-            "date": i.date.isoformat(),
-            "direction": i.direction,
-            "subject": i.subject,
-            "summary": i.summary,
-        }.items() if v is not None}
+        {
+            k: v
+            for k, v in {
+                "date": i.date.isoformat(),
+                "direction": i.direction,
+                "subject": i.subject,
+                "summary": i.summary,
+            }.items()
+            if v is not None
+        }
         for i in contact.interactions
     ]
     return out

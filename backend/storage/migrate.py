@@ -2,6 +2,7 @@
 backend/migrations/. `sendwise db upgrade` and `sendwise serve` call
 `upgrade()`.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

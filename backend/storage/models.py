@@ -5,6 +5,7 @@ Privacy: no table holds a message subject or body. Sent mail is kept only
 as a fingerprint plus who/when, which is all template-reuse detection needs.
 Interaction subjects/summaries are CRM notes written by people, not mail text.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, timezone
@@ -91,7 +92,10 @@ class User(Base):
 
 class Contact(Base):
     __tablename__ = "contacts"
-    __table_args__ = (UniqueConstraint("org_id", "email"), Index("ix_contacts_org_company_key", "org_id", "company_key"))
+    __table_args__ = (
+        UniqueConstraint("org_id", "email"),
+        Index("ix_contacts_org_company_key", "org_id", "company_key"),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -124,6 +128,7 @@ class Contact(Base):
 def company_key(company: str | None) -> str | None:
     """The lookup key of a company name ("Ceramiche Lombardi S.r.l." -> "ceramiche lombardi")."""
     from nlp.names import company_core
+
     return (company_core(company) or None) if company else None
 
 
@@ -222,9 +227,7 @@ class SentRecipient(Base):
         {"sqlite_with_rowid": False},
     )
 
-    sent_id: Mapped[int] = mapped_column(
-        BigId, ForeignKey("sent_messages.id", ondelete="CASCADE"), primary_key=True
-    )
+    sent_id: Mapped[int] = mapped_column(BigId, ForeignKey("sent_messages.id", ondelete="CASCADE"), primary_key=True)
     address: Mapped[str] = mapped_column(String(320), primary_key=True)
 
 
@@ -322,6 +325,7 @@ class ErasureKey(Base):
 
     __tablename__ = "erasure_keys"
 
-    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True,
-                                        autoincrement=False)
+    org_id: Mapped[int] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
+    )
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))

@@ -1,6 +1,7 @@
 """Named queries. Views, the CLI and the seed call these; nobody else
 builds SQL (sent mail has its own module, backend/storage/sent.py). Every
 function takes the caller's session and leaves committing to the caller."""
+
 from __future__ import annotations
 
 import functools
@@ -54,8 +55,9 @@ def contacts_by_email(session: Session, org: Organisation, emails: Iterable[str]
     return list(session.scalars(_by_email_query(size), {"org": org.id, **params}).unique())
 
 
-def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str], company_keys: Iterable[str],
-                       company_limit: int = 50) -> tuple[list[Contact], list[tuple[str, str | None, str | None]]]:
+def contacts_for_draft(
+    session: Session, org: Organisation, emails: Iterable[str], company_keys: Iterable[str], company_limit: int = 50
+) -> tuple[list[Contact], list[tuple[str, str | None, str | None]]]:
     """What analysis reads about the people around a draft: the
     organisation's contacts among `emails`, with their interactions, and
     (email, name, company) of up to `company_limit` others whose company
@@ -70,23 +72,31 @@ def contacts_for_draft(session: Session, org: Organisation, emails: Iterable[str
     named: list[tuple[str, str | None, str | None]] = []
     if keys:
         size, params = statements.padded(keys, "k")
-        rows = statements.fetch(session, _named_query(size),
-                                {"org": org.id, "limit": company_limit + len(emails), **params})
+        rows = statements.fetch(
+            session, _named_query(size), {"org": org.id, "limit": company_limit + len(emails), **params}
+        )
         named = [row for row in rows if row[0] not in emails][:company_limit]
     return recipients, named
 
 
 @functools.cache
 def _by_email_query(size: int) -> Select:
-    return (select(Contact).where(Contact.org_id == bindparam("org"), statements.in_list(Contact.email, size, "e"))
-            .options(joinedload(Contact.interactions)).order_by(Contact.email))
+    return (
+        select(Contact)
+        .where(Contact.org_id == bindparam("org"), statements.in_list(Contact.email, size, "e"))
+        .options(joinedload(Contact.interactions))
+        .order_by(Contact.email)
+    )
 
 
 @functools.cache
 def _named_query(size: int) -> Select:
-    return (select(Contact.email, Contact.name, Contact.company)
-            .where(Contact.org_id == bindparam("org"), statements.in_list(Contact.company_key, size, "k"))
-            .order_by(Contact.company_key, Contact.email).limit(bindparam("limit")))
+    return (
+        select(Contact.email, Contact.name, Contact.company)
+        .where(Contact.org_id == bindparam("org"), statements.in_list(Contact.company_key, size, "k"))
+        .order_by(Contact.company_key, Contact.email)
+        .limit(bindparam("limit"))
+    )
 
 
 def upsert_contact(
@@ -112,6 +122,7 @@ def upsert_contact(
 
 # --- CRM connectors (backend/connectors) ------------------------------------
 
+
 def upsert_synced_contact(
     session: Session,
     org: Organisation,
@@ -125,7 +136,8 @@ def upsert_synced_contact(
     replaced by `interactions`; those entered by people stay."""
     email = email.lower()
     contact = session.scalar(
-        select(Contact).where(Contact.org_id == org.id, Contact.email == email)
+        select(Contact)
+        .where(Contact.org_id == org.id, Contact.email == email)
         .options(selectinload(Contact.interactions))
     )
     if contact is None:
@@ -144,6 +156,8 @@ def upsert_synced_contact(
 
 def crm_syncs(session: Session, org: Organisation) -> list[CrmSync]:
     """The organisation's CRM connectors, the most recently started first."""
-    return list(session.scalars(
-        select(CrmSync).where(CrmSync.org_id == org.id).order_by(CrmSync.started_at.desc(), CrmSync.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(CrmSync).where(CrmSync.org_id == org.id).order_by(CrmSync.started_at.desc(), CrmSync.id.desc())
+        )
+    )

@@ -21,6 +21,7 @@ fingerprint).
 Every function takes the caller's session and leaves committing to the
 caller.
 """
+
 from __future__ import annotations
 
 import functools
@@ -106,9 +107,14 @@ def record(
         if existing is not None:
             return existing, False
     addresses = list(dict.fromkeys(a.strip().lower() for a in recipients))
-    message = SentMessage(org_id=org.id, sender=sender.strip().lower(), sent_at=sent_at.astimezone(timezone.utc),
-                          message_id=message_id, fingerprint=bytes(fingerprint),
-                          recipients=[SentRecipient(address=a) for a in addresses])
+    message = SentMessage(
+        org_id=org.id,
+        sender=sender.strip().lower(),
+        sent_at=sent_at.astimezone(timezone.utc),
+        message_id=message_id,
+        fingerprint=bytes(fingerprint),
+        recipients=[SentRecipient(address=a) for a in addresses],
+    )
     session.add(message)
     session.flush()
     if indexed and any(fingerprint) and not _pruned(org, message.sent_at):
@@ -123,8 +129,11 @@ def replace_all(session: Session, org: Organisation, rows: Iterable[dict[str, An
     `rows` ({sender, recipients, sent_at, fingerprint, message_id?,
     indexed?}). Used by the demo seed."""
     session.execute(delete(SentBand).where(SentBand.org_id == org.id))
-    session.execute(delete(SentRecipient).where(
-        SentRecipient.sent_id.in_(select(SentMessage.id).where(SentMessage.org_id == org.id))))
+    session.execute(
+        delete(SentRecipient).where(
+            SentRecipient.sent_id.in_(select(SentMessage.id).where(SentMessage.org_id == org.id))
+        )
+    )
     session.execute(delete(SentMessage).where(SentMessage.org_id == org.id))
     for row in rows:
         record(session, org, **row)
@@ -133,27 +142,32 @@ def replace_all(session: Session, org: Organisation, rows: Iterable[dict[str, An
 def _insert_bands(session: Session, messages: Iterable[tuple[int, int, datetime, bytes]]) -> None:
     from nlp.fingerprint import band_keys
 
-    rows = [{"org_id": org_id, "band_key": key, "sent_minute": sent_minute(sent_at), "sent_id": sent_id}
-            for org_id, sent_id, sent_at, fp in messages for key in band_keys(fp)]
+    rows = [
+        {"org_id": org_id, "band_key": key, "sent_minute": sent_minute(sent_at), "sent_id": sent_id}
+        for org_id, sent_id, sent_at, fp in messages
+        for key in band_keys(fp)
+    ]
     if rows:
         # Core executemany: a multi-row VALUES statement would be compiled
         # anew for each message (measured 5x slower).
         session.execute(insert(SentBand.__table__), rows)
 
 
-def _add_interactions(session: Session, org: Organisation, addresses: list[str], sent_at: datetime,
-                      subject: str) -> None:
+def _add_interactions(
+    session: Session, org: Organisation, addresses: list[str], sent_at: datetime, subject: str
+) -> None:
     contact_ids = session.scalars(
-        select(Contact.id).where(Contact.org_id == org.id, Contact.email.in_(addresses))).all()
+        select(Contact.id).where(Contact.org_id == org.id, Contact.email.in_(addresses))
+    ).all()
     subject = subject.strip()[:300] or None  # Interaction.subject is String(300)
-    session.add_all(Interaction(contact_id=cid, date=sent_at.date(), direction="out", subject=subject)
-                    for cid in contact_ids)
+    session.add_all(
+        Interaction(contact_id=cid, date=sent_at.date(), direction="out", subject=subject) for cid in contact_ids
+    )
     session.flush()
 
 
 def _by_message_id(session: Session, org: Organisation, message_id: str) -> SentMessage | None:
-    return session.scalar(select(SentMessage).where(SentMessage.org_id == org.id,
-                                                    SentMessage.message_id == message_id))
+    return session.scalar(select(SentMessage).where(SentMessage.org_id == org.id, SentMessage.message_id == message_id))
 
 
 # -- pruning -------------------------------------------------------------------
@@ -202,9 +216,11 @@ def prune_bands(session: Session, org: Organisation, now: datetime, limit: int |
     start = _aware(org.bands_pruned_before) if org.bands_pruned_before else None
     if start is not None and start >= cutoff:
         return 0
-    query = (select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint)
-             .where(SentMessage.org_id == org.id, SentMessage.sent_at < cutoff)
-             .order_by(SentMessage.sent_at, SentMessage.id))
+    query = (
+        select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint)
+        .where(SentMessage.org_id == org.id, SentMessage.sent_at < cutoff)
+        .order_by(SentMessage.sent_at, SentMessage.id)
+    )
     if start is not None:
         query = query.where(SentMessage.sent_at >= start)
     if limit is not None:
@@ -216,8 +232,10 @@ def prune_bands(session: Session, org: Organisation, now: datetime, limit: int |
         # the next call can start strictly after it.
         last = victims[-1]
         victims += session.execute(
-            select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint)
-            .where(SentMessage.org_id == org.id, SentMessage.sent_at == last.sent_at, SentMessage.id > last.id)).all()
+            select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint).where(
+                SentMessage.org_id == org.id, SentMessage.sent_at == last.sent_at, SentMessage.id > last.id
+            )
+        ).all()
         done = _aware(last.sent_at) + timedelta(microseconds=1)
     _delete_bands(session, org, victims)
     org.bands_pruned_before = done
@@ -244,8 +262,9 @@ _KEY_PARAMS = [bindparam(f"k{i}") for i in range(32)]  # nlp.fingerprint.N_BANDS
 MIN_SHARED_BANDS = 2
 _hits = (
     select(_bands.sent_id)
-    .where(_bands.org_id == bindparam("org"), _bands.band_key.in_(_KEY_PARAMS),
-           _bands.sent_minute >= bindparam("minute"))
+    .where(
+        _bands.org_id == bindparam("org"), _bands.band_key.in_(_KEY_PARAMS), _bands.sent_minute >= bindparam("minute")
+    )
     .group_by(_bands.sent_id)
     .having(func.count() >= MIN_SHARED_BANDS)
     .subquery("hits")
@@ -263,10 +282,12 @@ _CANDIDATES = select(
 @functools.cache
 def _matches_query(size: int) -> Select:
     """Sender, time and recipients of `size` messages (`statements.padded`)."""
-    return (select(_messages.id, _messages.sender, _messages.sent_at, _recipients.address)
-            .outerjoin(SentRecipient.__table__, _recipients.sent_id == _messages.id)
-            .where(statements.in_list(_messages.id, size, "i"))
-            .order_by(_messages.id, _recipients.address))
+    return (
+        select(_messages.id, _messages.sender, _messages.sent_at, _recipients.address)
+        .outerjoin(SentRecipient.__table__, _recipients.sent_id == _messages.id)
+        .where(statements.in_list(_messages.id, size, "i"))
+        .order_by(_messages.id, _recipients.address)
+    )
 
 
 def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, threshold: float) -> list[SentRecord]:
@@ -282,12 +303,19 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
     from nlp.sent_index import SentRecord
 
     since = _aware(since)
-    params = {"org": org.id, "minute": sent_minute(since),
-              **{p.key: k for p, k in zip(_KEY_PARAMS, band_keys(fp), strict=True)}}
-    candidates = [(sent_id, other) for sent_id, other in statements.fetch(session, _CANDIDATES, params)
-                  if other is not None]
-    scores = {sent_id: score for (sent_id, _), score in zip(candidates, similarities(fp, [o for _, o in candidates]))
-              if score >= threshold}
+    params = {
+        "org": org.id,
+        "minute": sent_minute(since),
+        **{p.key: k for p, k in zip(_KEY_PARAMS, band_keys(fp), strict=True)},
+    }
+    candidates = [
+        (sent_id, other) for sent_id, other in statements.fetch(session, _CANDIDATES, params) if other is not None
+    ]
+    scores = {
+        sent_id: score
+        for (sent_id, _), score in zip(candidates, similarities(fp, [o for _, o in candidates]))
+        if score >= threshold
+    }
     if not scores:
         return []
     found: dict[int, tuple[str, datetime, list[str]]] = {}
@@ -298,8 +326,10 @@ def lookup(session: Session, org: Organisation, fp: bytes, since: datetime, thre
                 addresses = found.setdefault(sent_id, (sender, sent_at, []))[2]
                 if address is not None:
                     addresses.append(address)
-    records = [SentRecord(sent_at=sent_at, sender=sender, recipients=addresses, similarity=scores[sent_id])
-               for sent_id, (sender, sent_at, addresses) in found.items()]
+    records = [
+        SentRecord(sent_at=sent_at, sender=sender, recipients=addresses, similarity=scores[sent_id])
+        for sent_id, (sender, sent_at, addresses) in found.items()
+    ]
     records.sort(key=lambda r: (r.similarity, r.sent_at), reverse=True)  # most similar, then newest first
     return records
 
@@ -315,22 +345,29 @@ def count_sent(session: Session, org: Organisation, sender: str, since: datetime
     return len({sent_id for sent_id, address in rows if not _internal(address, domains)})
 
 
-_SENDS = (select(SentRecipient.sent_id, SentRecipient.address)
-          .join(SentMessage, SentMessage.id == SentRecipient.sent_id)
-          .where(SentMessage.org_id == bindparam("org"), SentMessage.sender == bindparam("sender"),
-                 SentMessage.sent_at >= bindparam("since", type_=SentMessage.sent_at.type)))
+_SENDS = (
+    select(SentRecipient.sent_id, SentRecipient.address)
+    .join(SentMessage, SentMessage.id == SentRecipient.sent_id)
+    .where(
+        SentMessage.org_id == bindparam("org"),
+        SentMessage.sender == bindparam("sender"),
+        SentMessage.sent_at >= bindparam("since", type_=SentMessage.sent_at.type),
+    )
+)
 
 
 def history(session: Session, org: Organisation, when: datetime) -> list[SentMessage]:
     """The organisation's sent messages at or after `when`, oldest first,
     with their recipients (for the demo, tests and exports; lookups use
     `lookup`)."""
-    return list(session.scalars(
-        select(SentMessage)
-        .where(SentMessage.org_id == org.id, SentMessage.sent_at >= _aware(when))
-        .options(selectinload(SentMessage.recipients))
-        .order_by(SentMessage.sent_at, SentMessage.id)
-    ))
+    return list(
+        session.scalars(
+            select(SentMessage)
+            .where(SentMessage.org_id == org.id, SentMessage.sent_at >= _aware(when))
+            .options(selectinload(SentMessage.recipients))
+            .order_by(SentMessage.sent_at, SentMessage.id)
+        )
+    )
 
 
 # -- erasure -------------------------------------------------------------------
@@ -345,12 +382,17 @@ def erase_address(session: Session, org: Organisation, email: str) -> int:
     as_recipient = session.scalars(
         select(SentRecipient.sent_id)
         .join(SentMessage, SentMessage.id == SentRecipient.sent_id)
-        .where(SentRecipient.address == email, SentMessage.org_id == org.id))
-    as_sender = session.scalars(
-        select(SentMessage.id).where(SentMessage.org_id == org.id, SentMessage.sender == email))
+        .where(SentRecipient.address == email, SentMessage.org_id == org.id)
+    )
+    as_sender = session.scalars(select(SentMessage.id).where(SentMessage.org_id == org.id, SentMessage.sender == email))
     ids = sorted(set(as_recipient) | set(as_sender))
-    victims = [v for chunk in _chunks(ids) for v in session.execute(
-        select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint).where(SentMessage.id.in_(chunk)))]
+    victims = [
+        v
+        for chunk in _chunks(ids)
+        for v in session.execute(
+            select(SentMessage.id, SentMessage.sent_at, SentMessage.fingerprint).where(SentMessage.id.in_(chunk))
+        )
+    ]
     if not victims:
         return 0
     _delete_bands(session, org, victims)
@@ -366,13 +408,21 @@ def _delete_bands(session: Session, org: Organisation, messages: Iterable[Any]) 
     index on sent_id (see the model)."""
     from nlp.fingerprint import band_keys
 
-    params = [{"o": org.id, "k": key, "m": sent_minute(m.sent_at), "s": m.id}
-              for m in messages if any(m.fingerprint) for key in band_keys(m.fingerprint)]
+    params = [
+        {"o": org.id, "k": key, "m": sent_minute(m.sent_at), "s": m.id}
+        for m in messages
+        if any(m.fingerprint)
+        for key in band_keys(m.fingerprint)
+    ]
     if params:
         bands = SentBand.__table__.c
         session.execute(  # Core statement: one executemany
-            delete(SentBand.__table__).where(bands.org_id == bindparam("o"), bands.band_key == bindparam("k"),
-                                             bands.sent_minute == bindparam("m"), bands.sent_id == bindparam("s")),
+            delete(SentBand.__table__).where(
+                bands.org_id == bindparam("o"),
+                bands.band_key == bindparam("k"),
+                bands.sent_minute == bindparam("m"),
+                bands.sent_id == bindparam("s"),
+            ),
             params,
         )
 
@@ -395,4 +445,4 @@ def _aware(when: datetime) -> datetime:
 
 def _chunks(items: list[int], size: int = _CHUNK) -> Iterable[list[int]]:
     for start in range(0, len(items), size):
-        yield items[start:start + size]
+        yield items[start : start + size]

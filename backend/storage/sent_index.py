@@ -4,6 +4,7 @@ Every call is a query (backend/storage/sent.py): nothing is cached in the
 process, so several server processes sharing one PostgreSQL always see the
 same, current history.
 """
+
 from __future__ import annotations
 
 from datetime import datetime

@@ -10,6 +10,7 @@ Two costs dwarf the database's own work there (~0.1 ms per lookup):
   hundreds. `fetch` runs a compiled statement on the session's own
   connection and returns plain tuples.
 """
+
 from __future__ import annotations
 
 import functools
@@ -67,7 +68,10 @@ class _Plan:
 @functools.lru_cache(maxsize=64)
 def _plan(statement: Select, dialect: Dialect) -> _Plan:
     compiled = statement.compile(dialect=dialect)
-    binds = [(name, process) for name, bind in compiled.binds.items()
-             if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    binds = [
+        (name, process)
+        for name, bind in compiled.binds.items()
+        if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
+    ]
     results = [c.type.dialect_impl(dialect).result_processor(dialect, None) for c in statement.selected_columns]
     return _Plan(compiled, binds, results if any(results) else [])

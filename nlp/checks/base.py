@@ -5,6 +5,7 @@ docstring is its documentation: the first line is the title, then the sections
 "What:", "Why:" and "Instead:". `sendwise explain`, the report's title and the
 admin page all read that one text.
 """
+
 from __future__ import annotations
 
 import inspect
@@ -18,6 +19,7 @@ SEVERITY_RANK = {"off": 0, "info": 1, "warn": 2, "block": 3}
 @dataclass
 class Hit:
     """One thing a check found. Templates are English msgids (see nlp.i18n)."""
+
     message: str
     suggestion: str = ""
     params: dict[str, Any] = field(default_factory=dict)

@@ -1,4 +1,5 @@
 """Compliance: consent, opt-out, sender identity and address, honest subjects (compliance.md)."""
+
 from __future__ import annotations
 
 import re
@@ -23,7 +24,9 @@ def unsubscribe_missing(m: Message, p: dict) -> Iterator[Hit]:
     if m.commercial and not m.opt_out_offered:
         yield Hit(
             N_("This is a promotional email with no way for the reader to opt out."),
-            N_("Add a line such as: If you'd rather not hear from us, reply “unsubscribe” and we will not write again."),
+            N_(
+                "Add a line such as: If you'd rather not hear from us, reply “unsubscribe” and we will not write again."
+            ),
             recipients=[r.email for r in m.recipients],
         )
 
@@ -41,7 +44,8 @@ def postal_address_missing(m: Message, p: dict) -> Iterator[Hit]:
     if targets and not m.postal_address_given:
         yield Hit(
             N_("A commercial email to North America must show your postal address, and this one does not."),
-            N_("Add your company's postal address to the signature: {address}.") if m.ctx.postal_address
+            N_("Add your company's postal address to the signature: {address}.")
+            if m.ctx.postal_address
             else N_("Add your company's postal address to the signature."),
             {"address": m.ctx.postal_address},
             recipients=[r.email for r in targets],
@@ -80,7 +84,7 @@ def _consent_gap(m: Message, r: Recipient) -> tuple[str, str | None] | None:
     c = r.contact
     status = c.consent_status if c else ""
     if status in ("opt_in", "opt_out") or (c and c.unsubscribed):
-        return None     # consent on record, or an opt-out (a different finding)
+        return None  # consent on record, or an opt-out (a different finding)
     stage = c.stage if c else ""
     country = r.country
     if country == "CA":
@@ -138,8 +142,10 @@ def consent_missing(m: Message, p: dict) -> Iterator[Hit]:
     for (reason, severity, country), rs in groups.items():
         yield Hit(
             N_("No consent is on record for {recipients}. {reason}"),
-            N_("Get and record permission first (trade fair, website enquiry, call), or write only about "
-               "what the customer asked for."),
+            N_(
+                "Get and record permission first (trade fair, website enquiry, call), or write only about "
+                "what the customer asked for."
+            ),
             {"recipients": [r.email for r in rs], "reason": Text(_REASONS[reason], {"country": Country(country)})},
             recipients=[r.email for r in rs],
             severity=severity,
@@ -190,8 +196,11 @@ REPLY_PREFIX = re.compile(
     r"\s*(?:\[\d+\]|\(\d+\))?\s*[:：]\s*)+",
     re.IGNORECASE,
 )
-_FORWARDED = re.compile(r"forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|"
-                        r"message transféré|转发的邮件|原始邮件|^\s*(?:from|von|de)\s*:", re.IGNORECASE | re.MULTILINE)
+_FORWARDED = re.compile(
+    r"forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|"
+    r"message transféré|转发的邮件|原始邮件|^\s*(?:from|von|de)\s*:",
+    re.IGNORECASE | re.MULTILINE,
+)
 _FAKE_TRANSACTION = re.compile(
     r"\b(?:your|ur)\s+(?:order|invoice|payment|account|request|inquiry|enquiry|quotation|quote|parcel|shipment)\b"
     r"|^\s*(?:invoice|payment (?:received|confirmation|due)|order confirmation)\b",
@@ -213,14 +222,15 @@ def deceptive_subject(m: Message, p: dict) -> Iterator[Hit]:
     known += [h.subject for h in m.ctx.history if any(r.email in h.to for r in m.recipients)]
     stripped = REPLY_PREFIX.sub("", subject).strip().lower()
     if any(fuzz.ratio(stripped, REPLY_PREFIX.sub("", k).strip().lower()) >= 80 for k in known if k):
-        return      # a real earlier exchange on this subject: probably a reply composed as a new message
+        return  # a real earlier exchange on this subject: probably a reply composed as a new message
     prefix = REPLY_PREFIX.match(subject)
     if prefix:
-        if re.match(r"\s*(?:fw|fwd|wg|tr|vb|enc|pd|fs|转发|轉寄|转)", subject, re.IGNORECASE) \
-                and (_FORWARDED.search(m.body) or m.segments.has_quote):
-            return      # a genuine forward carries the forwarded message
+        if re.match(r"\s*(?:fw|fwd|wg|tr|vb|enc|pd|fs|转发|轉寄|转)", subject, re.IGNORECASE) and (
+            _FORWARDED.search(m.body) or m.segments.has_quote
+        ):
+            return  # a genuine forward carries the forwarded message
         if m.draft.is_reply is None and any(r.relationship != "cold" for r in m.recipients):
-            return      # the platform did not tell us about the thread, and there is history
+            return  # the platform did not tell us about the thread, and there is history
         yield Hit(
             N_("The subject starts with “{prefix}” but there is no earlier exchange: it pretends to be a reply."),
             N_("Remove “{prefix}” and write a subject that says what the email offers."),
@@ -238,4 +248,3 @@ def deceptive_subject(m: Message, p: dict) -> Iterator[Hit]:
             evidence=[evidence("subject", fake.group(0), fake.start(), fake.end())],
             recipients=[r.email for r in m.recipients],
         )
-

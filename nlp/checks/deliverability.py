@@ -1,4 +1,5 @@
 """Deliverability: what makes spam filters (and readers) file an email as spam."""
+
 from __future__ import annotations
 
 import re
@@ -19,7 +20,7 @@ def spam_phrases(m: Message, p: dict) -> Iterator[Hit]:
     Instead: Replace the claim with a fact — the actual price, lead time, certificate or a customer reference.
     """
     found = [evidence("subject", x.text, x.start, x.end) for x in m.subject_matches if x.label == "SPAM"]
-    found += [evidence("body", m.body[x.start:x.end], x.start, x.end) for x in m.body_matches("SPAM")]
+    found += [evidence("body", m.body[x.start : x.end], x.start, x.end) for x in m.body_matches("SPAM")]
     if found:
         yield Hit(
             N_("Phrases that spam filters and readers associate with spam: {phrases}."),
@@ -29,7 +30,7 @@ def spam_phrases(m: Message, p: dict) -> Iterator[Hit]:
         )
 
 
-_ACRONYM_OK = 4     # all-capital words this short are usually acronyms (LED, RFQ, FOB, CE)
+_ACRONYM_OK = 4  # all-capital words this short are usually acronyms (LED, RFQ, FOB, CE)
 _PUNCT_RUN = re.compile(r"[!?！？]{2,}|[!?！？](?:\s*[!?！？]){2,}")
 
 
@@ -64,7 +65,8 @@ SHORTENERS = frozenset(
     "tiny.cc bl.ink s.id lnkd.in dlvr.it soo.gd v.gd qr.net url.cn t.cn dwz.cn suo.im mcaf.ee shorte.st adf.ly "
     "bit.do clck.ru x.co trib.al tr.im po.st zpr.io u.to short.io shorturl.com tiny.one urlz.fr "
     "1url.com chilp.it rotf.lol qrco.de y2u.be youtu.be amzn.to amzn.eu a.co wp.me fb.me ift.tt "
-    "hubs.ly hubs.la sendgrid.net/ls mailchi.mp eepurl.com".split())
+    "hubs.ly hubs.la sendgrid.net/ls mailchi.mp eepurl.com".split()
+)
 
 
 def _host(url: str) -> str:
@@ -109,7 +111,7 @@ def link_mismatch(m: Message, p: dict) -> Iterator[Hit]:
     Instead: Make the visible address and the link target the same, on your own domain; switch off click tracking for one-to-one emails.
     """
     found = []
-    for text, href in (m.links if m.html else []):
+    for text, href in m.links if m.html else []:
         shown = _DOMAIN_IN_TEXT.fullmatch(text.strip().rstrip("/.")) if text else None
         if not shown or href.lower().startswith("mailto:"):
             continue
@@ -149,7 +151,8 @@ def image_heavy(m: Message, p: dict) -> Iterator[Hit]:
 
 RISKY_EXTENSIONS = frozenset(
     "exe bat cmd com scr pif cpl msi msp js jse vbs vbe wsf wsh ps1 psm1 hta jar reg lnk iso img vhd vhdx apk "
-    "app dmg sh docm xlsm pptm dotm xltm xlam ppam zip rar 7z tar gz tgz bz2 xz cab arj ace z lz lzh".split())
+    "app dmg sh docm xlsm pptm dotm xltm xlam ppam zip rar 7z tar gz tgz bz2 xz cab arj ace z lz lzh".split()
+)
 
 
 def risky_attachment(m: Message, p: dict) -> Iterator[Hit]:

@@ -1,4 +1,5 @@
 """Mass-send patterns: one text to many customers, visible lists, Bcc blasts, bursts."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -90,8 +91,10 @@ def template_reuse(m: Message, p: dict) -> Iterator[Hit]:
                 senders.add(rec.sender)
     if len(recipients) >= p["min_recipients"]:
         yield Hit(
-            N_("Near-identical text went to {recipients} other recipients from {senders} sender(s) "
-               "in the last {days} days."),
+            N_(
+                "Near-identical text went to {recipients} other recipients from {senders} sender(s) "
+                "in the last {days} days."
+            ),
             N_("Rewrite the opening for this customer: their business, their last order or question."),
             {"recipients": len(recipients), "senders": max(len(senders), 1), "days": p["window_days"]},
             evidence=[evidence("body", s.content.strip()[:120], s.content_start, s.content_end)],
@@ -110,8 +113,7 @@ def send_burst(m: Message, p: dict) -> Iterator[Hit]:
         return
     window = timedelta(minutes=p["window_minutes"])
     sender = m.draft.sender.email
-    count = sum(1 for h in m.history_since(window)
-                if h.sender == sender and any(not m.is_internal(a) for a in h.to))
+    count = sum(1 for h in m.history_since(window) if h.sender == sender and any(not m.is_internal(a) for a in h.to))
     if m.sent_index is not None:
         count += m.sent_index.count_sent(sender, m.ctx.now - window)
     if count >= p["min_messages"]:

@@ -1,4 +1,5 @@
 """Personalization: placeholders, generic greetings, the wrong name or company, nothing personal at all."""
+
 from __future__ import annotations
 
 import re
@@ -21,21 +22,21 @@ _PLACEHOLDER_WORDS = (
     r"(?:[ _-]?(?:name|here))?"
 )
 MERGE_FIELD = re.compile(
-    r"\{\{[^{}\n]{1,60}\}\}"                                   # {{first_name}}, {{ contact.firstname }}
-    r"|\{![\w.]{1,60}\}"                                       # {!Contact.FirstName}
-    r"|\{\s*[A-Za-z_][\w.]{1,40}\s*\}"                          # {FirstName}
-    r"|\*\|[A-Z0-9_:]{2,40}\|\*"                                # *|FNAME|*
-    r"|%%?[A-Za-z_][A-Za-z_]{2,40}%%?(?![\w%])"                # %FIRSTNAME%
-    r"|\$\{[A-Za-z_][\w.]{1,40}\}"                             # ${name}
-    rf"|<<\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*>>"   # <<Name>>, <<FIRSTNAME>>
-    rf"|«\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*»"      # «Name» (Word mail merge)
+    r"\{\{[^{}\n]{1,60}\}\}"  # {{first_name}}, {{ contact.firstname }}
+    r"|\{![\w.]{1,60}\}"  # {!Contact.FirstName}
+    r"|\{\s*[A-Za-z_][\w.]{1,40}\s*\}"  # {FirstName}
+    r"|\*\|[A-Z0-9_:]{2,40}\|\*"  # *|FNAME|*
+    r"|%%?[A-Za-z_][A-Za-z_]{2,40}%%?(?![\w%])"  # %FIRSTNAME%
+    r"|\$\{[A-Za-z_][\w.]{1,40}\}"  # ${name}
+    rf"|<<\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*>>"  # <<Name>>, <<FIRSTNAME>>
+    rf"|«\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*»"  # «Name» (Word mail merge)
     r"|[\[【{(（]\s*[^\]】})）\n]{0,8}(?:客户|公司|姓名|名字|称呼|联系人|名称|名)[^\]】})）\n]{0,8}\s*[\]】})）]"  # [客户公司]
-    r"|\[\[[^\[\]\n]{1,40}\]\]"                                 # [[name]]
-    rf"|\[\s*(?:insert\s+)?{_PLACEHOLDER_WORDS}\s*\]"           # [Name], [Company Name], [insert name]
-    r"|\[\s*(?:insert|add|enter)\b[^\[\]\n]{1,40}\]"           # [insert anything]
-    r"|\[\s*[A-Z][A-Z_]{2,30}_[A-Z_]{2,30}\s*\]"               # [FIRST_NAME]
-    rf"|\(\s*{_PLACEHOLDER_WORDS}\s*\)"                         # (Name)
-    rf"|<\s*{_PLACEHOLDER_WORDS}\s*>",                          # <First Name>
+    r"|\[\[[^\[\]\n]{1,40}\]\]"  # [[name]]
+    rf"|\[\s*(?:insert\s+)?{_PLACEHOLDER_WORDS}\s*\]"  # [Name], [Company Name], [insert name]
+    r"|\[\s*(?:insert|add|enter)\b[^\[\]\n]{1,40}\]"  # [insert anything]
+    r"|\[\s*[A-Z][A-Z_]{2,30}_[A-Z_]{2,30}\s*\]"  # [FIRST_NAME]
+    rf"|\(\s*{_PLACEHOLDER_WORDS}\s*\)"  # (Name)
+    rf"|<\s*{_PLACEHOLDER_WORDS}\s*>",  # <First Name>
     re.IGNORECASE,
 )
 # A blank a template left for the name: "Dear XXX," "Dear ___," "Dear [ ],".
@@ -55,10 +56,10 @@ def merge_field_unfilled(m: Message, p: dict) -> Iterator[Hit]:
         found.append(evidence("subject", mo.group(0), mo.start(), mo.end()))
     visible = blank(m.segments.visible, URL_OR_EMAIL)
     for mo in MERGE_FIELD.finditer(visible):
-        found.append(evidence("body", m.body[mo.start():mo.end()], mo.start(), mo.end()))
+        found.append(evidence("body", m.body[mo.start() : mo.end()], mo.start(), mo.end()))
     g = m.greeting
     if g.kind in ("placeholder", "bare", "generic") and g.text:
-        line = m.body[g.start:g.end]
+        line = m.body[g.start : g.end]
         for mo in _BLANK_NAME.finditer(line):
             if not any(e["field"] == "body" and e["start"] <= g.start + mo.start() < e["end"] for e in found):
                 found.append(evidence("body", mo.group(0), g.start + mo.start(), g.start + mo.end()))
@@ -84,14 +85,15 @@ def generic_greeting(m: Message, p: dict) -> Iterator[Hit]:
         return
     named = [r for r in m.recipients if r.first_name]
     if g.kind == "generic" and not named:
-        return      # "Dear Sir or Madam" to a mailbox whose owner is unknown is correct letter style
+        return  # "Dear Sir or Madam" to a mailbox whose owner is unknown is correct letter style
     name = named[0].first_name if named else ""
     yield Hit(
-        N_("“{greeting}” tells the reader this is a mass mail.") if g.kind == "mass" or not named else
-        N_("“{greeting}” although you know the reader's name."),
+        N_("“{greeting}” tells the reader this is a mass mail.")
+        if g.kind == "mass" or not named
+        else N_("“{greeting}” although you know the reader's name."),
         N_("Greet {name} by name.") if name else N_("Greet the reader by name."),
         {"greeting": g.text.strip().rstrip(",:"), "name": name},
-        evidence=[evidence("body", m.body[g.start:g.end], g.start, g.end)],
+        evidence=[evidence("body", m.body[g.start : g.end], g.start, g.end)],
         recipients=[r.email for r in m.recipients],
     )
 
@@ -110,10 +112,9 @@ def name_mismatch(m: Message, p: dict) -> Iterator[Hit]:
     # Colleagues in Cc can be greeted too ("Hi Anna and Li").
     known: list[list[str]] = [r.name_tokens for r in everyone]
     known += [_tokens_of(a) for a in m.internal_recipients]
-    if not everyone or any(not toks for toks in known[:len(everyone)]):
-        return      # someone's name is unknown: a different name may well be theirs
-    strangers = [n for n in g.names
-                 if len(n) > 1 and not any(same_person_token(n, k) for toks in known for k in toks)]
+    if not everyone or any(not toks for toks in known[: len(everyone)]):
+        return  # someone's name is unknown: a different name may well be theirs
+    strangers = [n for n in g.names if len(n) > 1 and not any(same_person_token(n, k) for toks in known for k in toks)]
     if not strangers:
         return
     names = [r.address.name or (r.contact.name if r.contact else "") or r.email for r in everyone]
@@ -121,13 +122,14 @@ def name_mismatch(m: Message, p: dict) -> Iterator[Hit]:
         N_("The greeting names {greeted}, but the email goes to {recipients}."),
         N_("Correct the name, and check the rest of the text belongs to this customer."),
         {"greeted": [s.title() for s in strangers], "recipients": names},
-        evidence=[evidence("body", m.body[g.start:g.end], g.start, g.end)],
+        evidence=[evidence("body", m.body[g.start : g.end], g.start, g.end)],
         recipients=[r.email for r in everyone],
     )
 
 
 def _tokens_of(a) -> list[str]:
     from ..names import is_personal_display_name, local_part_names, tokens
+
     return (tokens(a.name) if is_personal_display_name(a.name) else []) + local_part_names(a.local)
 
 
@@ -158,21 +160,24 @@ def company_mismatch(m: Message, p: dict) -> Iterator[Hit]:
         if not core or len(core) < 4 or core in own_cores or c.email in {r.email for r in m.recipients}:
             continue
         from ..jurisdiction import organisation_of
+
         if organisation_of(c.email.rpartition("@")[2]) in own_orgs or m.is_internal(c.email):
             continue
         others.setdefault(core, c.company)
     if not others:
         return
     s = m.segments
-    fields = [("subject", m.draft.subject, 0, len(m.draft.subject)),
-              ("body", s.visible, s.content_start, s.content_end)]
+    fields = [
+        ("subject", m.draft.subject, 0, len(m.draft.subject)),
+        ("body", s.visible, s.content_start, s.content_end),
+    ]
     found, companies = [], []
     for field_name, text, lo, hi in fields:
         folded = fold(text)
         for core, company in others.items():
             for mo in company_pattern(core).finditer(folded[lo:hi]):
                 start, end = lo + mo.start(), lo + mo.end()
-                if _REFERENCE_CUE.search(folded[max(0, start - 40):start]):
+                if _REFERENCE_CUE.search(folded[max(0, start - 40) : start]):
                     continue
                 found.append(evidence(field_name, text[start:end], start, end))
                 if company not in companies:
@@ -181,8 +186,10 @@ def company_mismatch(m: Message, p: dict) -> Iterator[Hit]:
         yield Hit(
             N_("The email names {companies}, another customer, where {recipient_company} belongs."),
             N_("Replace it with the recipient's company and re-check prices and details."),
-            {"companies": companies,
-             "recipient_company": next((r.company for r in m.recipients if r.company), m.recipients[0].email)},
+            {
+                "companies": companies,
+                "recipient_company": next((r.company for r in m.recipients if r.company), m.recipients[0].email),
+            },
             evidence=found,
             recipients=[r.email for r in m.recipients],
         )
@@ -198,18 +205,18 @@ def missing(m: Message, p: dict) -> Iterator[Hit]:
     if m.in_thread or not m.commercial:
         return
     if m.greeting.kind == "names" and any(
-            same_person_token(n, k) for n in m.greeting.names for r in m.recipients for k in r.name_tokens):
+        same_person_token(n, k) for n in m.greeting.names for r in m.recipients for k in r.name_tokens
+    ):
         return
     s = m.segments
-    text = fold(m.draft.subject + "\n" + s.visible[s.content_start:s.content_end])
+    text = fold(m.draft.subject + "\n" + s.visible[s.content_start : s.content_end])
     if m.greeting.kind == "names" and not m.recipients[0].name_tokens:
-        return      # greeted by a name we cannot check: give the benefit of the doubt
+        return  # greeted by a name we cannot check: give the benefit of the doubt
     for r in m.recipients:
         core = company_core(r.company)
         if core and len(core) >= 3 and company_pattern(core).search(text):
             return
-        if r.contact and r.contact.industry and len(r.contact.industry) > 3 \
-                and fold(r.contact.industry) in text:
+        if r.contact and r.contact.industry and len(r.contact.industry) > 3 and fold(r.contact.industry) in text:
             return
     if m.body_matches("BUSINESS_REF", "content"):
         return

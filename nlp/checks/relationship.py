@@ -1,4 +1,5 @@
 """Relationship: is there any history with the reader before this pitch?"""
+
 from __future__ import annotations
 
 from typing import Iterator

@@ -1,4 +1,5 @@
 """POST /api/v1/analyze and GET /api/v1/health through a real HTTP server."""
+
 from __future__ import annotations
 
 import json
@@ -24,6 +25,7 @@ def assert_error(reply, status: int, code: str) -> dict:
 
 
 # --- health ----------------------------------------------------------------
+
 
 def test_health_reports_database_engine_and_version(http):
     reply = http.get("/api/v1/health")
@@ -113,6 +115,7 @@ def test_unknown_paths_and_methods_are_json(http):
 
 # --- analysis --------------------------------------------------------------
 
+
 def test_internal_draft_is_ok_and_unknown_keys_are_ignored(http):
     reply = http.post_json("/api/v1/analyze", {"draft": internal_draft(), "id": "x1", "expect": {}, "notes": "?"})
     assert reply.status == 200, reply.body[:300]
@@ -125,8 +128,17 @@ def test_internal_draft_is_ok_and_unknown_keys_are_ignored(http):
 def _store_rossi(database, **fields):
     with database.session() as session:
         org = queries.org_by_slug(session, "demo")
-        queries.upsert_contact(session, org, ROSSI, name="Marco Rossi", company="Rossi Illuminazione S.r.l.",
-                               country="IT", kind="b2b", consent_status="opt_out", **fields)
+        queries.upsert_contact(
+            session,
+            org,
+            ROSSI,
+            name="Marco Rossi",
+            company="Rossi Illuminazione S.r.l.",
+            country="IT",
+            kind="b2b",
+            consent_status="opt_out",
+            **fields,
+        )
 
 
 def _codes(report):
@@ -151,8 +163,11 @@ def test_stored_policy_changes_a_severity(http, database):
 
 def test_inline_context_overrides_stored_for_that_request_only(http, database):
     _store_rossi(database, unsubscribed=True)
-    inline = {"contacts": [{"email": ROSSI.upper(), "name": "Marco Rossi", "unsubscribed": False,
-                            "consent": {"status": "opt_in"}}]}
+    inline = {
+        "contacts": [
+            {"email": ROSSI.upper(), "name": "Marco Rossi", "unsubscribed": False, "consent": {"status": "opt_in"}}
+        ]
+    }
     with_inline = http.post_json("/api/v1/analyze", {"draft": draft_to(ROSSI), "context": inline}).json()
     assert "compliance.suppressed_recipient" not in _codes(with_inline)
 
@@ -164,6 +179,7 @@ def test_inline_context_overrides_stored_for_that_request_only(http, database):
 
 
 # --- failures inside the server --------------------------------------------
+
 
 def test_unexpected_engine_error_is_500_json_and_logs_no_body(http, monkeypatch, caplog):
     def explode(request, **_):
@@ -187,4 +203,3 @@ def test_missing_engine_is_503(http, monkeypatch):
     monkeypatch.setattr(analysis, "engine", unavailable)
     assert_error(http.post_json("/api/v1/analyze", {"draft": internal_draft()}), 503, "engine_unavailable")
     assert http.get("/api/v1/health").json()["engine"] is False
-

@@ -1,4 +1,5 @@
 """API keys: created by the CLI, used over HTTP, stored only as a hash."""
+
 from __future__ import annotations
 
 import hashlib
@@ -61,13 +62,16 @@ def test_each_key_is_new(make_tenant):
     assert len(keys) == 3
 
 
-@pytest.mark.parametrize("header, reason", [
-    pytest.param("Bearer sw_" + "A" * 43, "unknown API key", id="unknown-key"),
-    pytest.param("Bearer sw_", "unknown API key", id="prefix-only"),
-    pytest.param("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "identity tokens", id="jwt"),
-    pytest.param("Bearer some-token", "unrecognised bearer token", id="not-a-key"),
-    pytest.param("Basic dXNlcjpwdw==", "Bearer <token>", id="basic-auth"),
-])
+@pytest.mark.parametrize(
+    "header, reason",
+    [
+        pytest.param("Bearer sw_" + "A" * 43, "unknown API key", id="unknown-key"),
+        pytest.param("Bearer sw_", "unknown API key", id="prefix-only"),
+        pytest.param("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "identity tokens", id="jwt"),
+        pytest.param("Bearer some-token", "unrecognised bearer token", id="not-a-key"),
+        pytest.param("Basic dXNlcjpwdw==", "Bearer <token>", id="basic-auth"),
+    ],
+)
 def test_wrong_credentials_are_401_with_a_reason(api, make_tenant, header, reason):
     make_tenant("acme")
     assert_401(lookup(api, {"Authorization": header}), reason)
@@ -95,10 +99,13 @@ def test_revoked_key_is_refused(api, make_tenant, sendwise_cli):
     assert "revoked" in listed and tenant.key[:11] in listed
 
 
-@pytest.mark.parametrize("args", [
-    pytest.param(("sw_",), id="too-short"),
-    pytest.param(("sw_00000000",), id="no-such-key"),
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        pytest.param(("sw_",), id="too-short"),
+        pytest.param(("sw_00000000",), id="no-such-key"),
+    ],
+)
 def test_revoke_refuses_what_names_no_single_key(sendwise_cli, make_tenant, database, args):
     make_tenant("acme")
     result = sendwise_cli("apikey", "revoke", *args, "--org", "acme")

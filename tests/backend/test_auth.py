@@ -1,4 +1,5 @@
 """Who may call the API: demo mode on loopback, 401 otherwise."""
+
 from __future__ import annotations
 
 import pytest
@@ -36,8 +37,9 @@ def test_demo_mode_refuses_requests_relayed_by_a_proxy(http, header):
 
 
 def test_demo_mode_refuses_non_loopback_peers(client):
-    reply = client.post("/api/v1/analyze", data=b"{}", content_type="application/json",
-                        environ_base={"REMOTE_ADDR": "198.51.100.20"})
+    reply = client.post(
+        "/api/v1/analyze", data=b"{}", content_type="application/json", environ_base={"REMOTE_ADDR": "198.51.100.20"}
+    )
     assert reply.status_code == 401
     assert reply.get_json()["error"]["code"] == "unauthorized"
 
@@ -57,10 +59,20 @@ def test_demo_mode_without_demo_org_says_how_to_seed(make_app):
     assert "sendwise demo seed" in reply.json()["error"]["message"]
 
 
-@pytest.mark.parametrize("address, local", [
-    ("127.0.0.1", True), ("127.8.9.10", True), ("::1", True), ("::ffff:127.0.0.1", True),
-    ("10.0.0.5", False), ("192.168.1.20", False), ("2001:db8::1", False), ("", False), ("unix-socket", False),
-])
+@pytest.mark.parametrize(
+    "address, local",
+    [
+        ("127.0.0.1", True),
+        ("127.8.9.10", True),
+        ("::1", True),
+        ("::ffff:127.0.0.1", True),
+        ("10.0.0.5", False),
+        ("192.168.1.20", False),
+        ("2001:db8::1", False),
+        ("", False),
+        ("unix-socket", False),
+    ],
+)
 def test_is_local(address, local):
     app = Flask(__name__)
     with app.test_request_context(environ_base={"REMOTE_ADDR": address}):

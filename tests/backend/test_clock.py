@@ -1,5 +1,6 @@
 """One clock: nothing in the backend or the engine reads the wall clock behind it,
 and the API answers by the app's clock."""
+
 from __future__ import annotations
 
 import ast
@@ -12,8 +13,14 @@ from backend.clock import FixedClock, SystemClock
 from tests.conftest import NOW, ORG_DOMAIN, PROJECT_ROOT, Http, serving
 from tests.backend.test_sent import TEMPLATE, draft
 
-WALL_CLOCK_READS = {("datetime", "now"), ("datetime", "utcnow"), ("date", "today"), ("time", "time"),
-                    ("datetime", "today"), ("time", "time_ns")}
+WALL_CLOCK_READS = {
+    ("datetime", "now"),
+    ("datetime", "utcnow"),
+    ("date", "today"),
+    ("time", "time"),
+    ("datetime", "today"),
+    ("time", "time_ns"),
+}
 CLOCK_MODULES = {Path("backend/clock.py"), Path("nlp/clock.py")}
 
 
@@ -29,7 +36,9 @@ def wall_clock_reads(path: Path) -> list[str]:
 
 
 def test_only_the_clock_modules_read_the_wall_clock():
-    sources = [p.relative_to(PROJECT_ROOT) for folder in ("backend", "nlp") for p in (PROJECT_ROOT / folder).rglob("*.py")]
+    sources = [
+        p.relative_to(PROJECT_ROOT) for folder in ("backend", "nlp") for p in (PROJECT_ROOT / folder).rglob("*.py")
+    ]
     reads = [r for p in sources if p not in CLOCK_MODULES for r in wall_clock_reads(PROJECT_ROOT / p)]
     assert reads == []
 
@@ -74,10 +83,12 @@ def test_stored_history_is_judged_by_the_servers_time_not_the_callers(make_app, 
     with serving(make_app()) as base:
         http = Http(base)
         for i, to in enumerate(recipients):
-            sent = {"draft": draft(to), "message_id": f"<t{i}@{ORG_DOMAIN}>",
-                    "sent_at": (NOW - timedelta(days=2)).isoformat()}
+            sent = {
+                "draft": draft(to),
+                "message_id": f"<t{i}@{ORG_DOMAIN}>",
+                "sent_at": (NOW - timedelta(days=2)).isoformat(),
+            }
             assert http.post_json("/api/v1/sent", sent).status == 201
-        request = {"draft": draft("new@another-shop.de", text=TEMPLATE),
-                   "context": {"now": "2020-01-01T00:00:00Z"}}
+        request = {"draft": draft("new@another-shop.de", text=TEMPLATE), "context": {"now": "2020-01-01T00:00:00Z"}}
         report = http.post_json("/api/v1/analyze", request).json()
     assert "mass.template_reuse" in {f["code"] for f in report["findings"]}

@@ -1,4 +1,5 @@
 """GET /api/v1/contacts/<email>: the CRM view of one contact, over real HTTP."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -24,24 +25,52 @@ def add_contact(database, org_id: int, email: str, **fields) -> None:
 
 def test_contact_comes_back_in_the_contract_shape_with_interactions(api, make_tenant, database):
     tenant = make_tenant("acme")
-    add_contact(database, tenant.id, "anna.schmidt@mueller-gmbh.de", name="Anna Schmidt", company="Müller GmbH",
-                country="DE", kind="b2b", role="purchasing", industry="lighting wholesale", stage="sample",
-                consent_status="opt_in", consent_source="trade fair form", consent_date=date(2026, 3, 10),
-                unsubscribed=False, interactions=[
-                    dict(date=date(2026, 10, 9), direction="out", subject="Price list", summary=None),
-                    dict(date=date(2026, 10, 2), direction="in", subject="Samples received",
-                         summary="Asked for 4000K version and price for 2,000 pcs")])
+    add_contact(
+        database,
+        tenant.id,
+        "anna.schmidt@mueller-gmbh.de",
+        name="Anna Schmidt",
+        company="Müller GmbH",
+        country="DE",
+        kind="b2b",
+        role="purchasing",
+        industry="lighting wholesale",
+        stage="sample",
+        consent_status="opt_in",
+        consent_source="trade fair form",
+        consent_date=date(2026, 3, 10),
+        unsubscribed=False,
+        interactions=[
+            dict(date=date(2026, 10, 9), direction="out", subject="Price list", summary=None),
+            dict(
+                date=date(2026, 10, 2),
+                direction="in",
+                subject="Samples received",
+                summary="Asked for 4000K version and price for 2,000 pcs",
+            ),
+        ],
+    )
     reply = api.get("/api/v1/contacts/" + quote("Anna.Schmidt@Mueller-GmbH.de"), headers=tenant.auth)
     assert reply.status == 200, reply.body[:300]
     assert reply.headers["Content-Type"].startswith("application/json")
     assert reply.json() == {
-        "email": "anna.schmidt@mueller-gmbh.de", "name": "Anna Schmidt", "company": "Müller GmbH", "country": "DE",
-        "kind": "b2b", "role": "purchasing", "industry": "lighting wholesale", "stage": "sample",
+        "email": "anna.schmidt@mueller-gmbh.de",
+        "name": "Anna Schmidt",
+        "company": "Müller GmbH",
+        "country": "DE",
+        "kind": "b2b",
+        "role": "purchasing",
+        "industry": "lighting wholesale",
+        "stage": "sample",
         "consent": {"status": "opt_in", "source": "trade fair form", "date": "2026-03-10"},
         "unsubscribed": False,
         "interactions": [
-            {"date": "2026-10-02", "direction": "in", "subject": "Samples received",
-             "summary": "Asked for 4000K version and price for 2,000 pcs"},
+            {
+                "date": "2026-10-02",
+                "direction": "in",
+                "subject": "Samples received",
+                "summary": "Asked for 4000K version and price for 2,000 pcs",
+            },
             {"date": "2026-10-09", "direction": "out", "subject": "Price list"},
         ],
     }

@@ -1,4 +1,5 @@
 """Reading contact spreadsheets: encodings, delimiters, headers, values."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -18,12 +19,15 @@ def write(tmp_path, name: str, data: bytes):
     return path
 
 
-@pytest.mark.parametrize("data, encoding", [
-    pytest.param((HEADER_EN + ROW_DE).encode("utf-8"), "UTF-8", id="utf-8"),
-    pytest.param(b"\xef\xbb\xbf" + (HEADER_EN + ROW_DE).encode("utf-8"), "UTF-8 with BOM", id="utf-8-bom"),
-    pytest.param((HEADER_EN + ROW_DE).encode("utf-16"), "UTF-16", id="utf-16"),
-    pytest.param((HEADER_EN + ROW_DE).encode("cp1252"), "Windows-1252", id="cp1252"),
-])
+@pytest.mark.parametrize(
+    "data, encoding",
+    [
+        pytest.param((HEADER_EN + ROW_DE).encode("utf-8"), "UTF-8", id="utf-8"),
+        pytest.param(b"\xef\xbb\xbf" + (HEADER_EN + ROW_DE).encode("utf-8"), "UTF-8 with BOM", id="utf-8-bom"),
+        pytest.param((HEADER_EN + ROW_DE).encode("utf-16"), "UTF-16", id="utf-16"),
+        pytest.param((HEADER_EN + ROW_DE).encode("cp1252"), "Windows-1252", id="cp1252"),
+    ],
+)
 def test_encodings_are_detected(tmp_path, data, encoding):
     table = cf.read_table(write(tmp_path, "c.csv", data))
     assert encoding in table.description
@@ -59,13 +63,16 @@ def test_line_numbers_count_physical_lines_with_multiline_cells(tmp_path):
     assert [line for line, _ in table.records] == [2, 4]
 
 
-@pytest.mark.parametrize("content, message", [
-    pytest.param(b"name,company\nAnna,Muller\n", "no email column", id="no-email-column"),
-    pytest.param(b"", "no email column", id="empty"),
-    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file", id="binary"),
-    pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, ".xls", id="old-xls"),
-    pytest.param(b"PK\x03\x04garbage", "cannot read", id="broken-xlsx"),
-])
+@pytest.mark.parametrize(
+    "content, message",
+    [
+        pytest.param(b"name,company\nAnna,Muller\n", "no email column", id="no-email-column"),
+        pytest.param(b"", "no email column", id="empty"),
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", "not a text file", id="binary"),
+        pytest.param(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\x00" * 50, ".xls", id="old-xls"),
+        pytest.param(b"PK\x03\x04garbage", "cannot read", id="broken-xlsx"),
+    ],
+)
 def test_unreadable_files_are_bad_requests(tmp_path, content, message):
     with pytest.raises(BadRequest, match=message):
         cf.read_table(write(tmp_path, "c.csv", content))
@@ -76,15 +83,49 @@ def test_missing_file_is_a_bad_request(tmp_path):
         cf.read_table(tmp_path / "missing.csv")
 
 
-@pytest.mark.parametrize("headers, expected", [
-    (["E-Mail", " NAME ", "Company Name", "Country/Region", "Job Title"],
-     {"email": 0, "name": 1, "company": 2, "country": 3, "role": 4}),
-    (["电子邮件", "名字", "公司名称", "国家/地区", "职位", "行业", "阶段", "同意", "同意来源", "同意日期", "退订", "类型"],
-     {"email": 0, "name": 1, "company": 2, "country": 3, "role": 4, "industry": 5, "stage": 6, "consent": 7,
-      "consent_source": 8, "consent_date": 9, "unsubscribed": 10, "kind": 11}),
-    (["邮箱", "角色", "国家地区", "Consent source", "consent_date", "Unsubscribed", "Kind"],
-     {"email": 0, "role": 1, "country": 2, "consent_source": 3, "consent_date": 4, "unsubscribed": 5, "kind": 6}),
-])
+@pytest.mark.parametrize(
+    "headers, expected",
+    [
+        (
+            ["E-Mail", " NAME ", "Company Name", "Country/Region", "Job Title"],
+            {"email": 0, "name": 1, "company": 2, "country": 3, "role": 4},
+        ),
+        (
+            [
+                "电子邮件",
+                "名字",
+                "公司名称",
+                "国家/地区",
+                "职位",
+                "行业",
+                "阶段",
+                "同意",
+                "同意来源",
+                "同意日期",
+                "退订",
+                "类型",
+            ],
+            {
+                "email": 0,
+                "name": 1,
+                "company": 2,
+                "country": 3,
+                "role": 4,
+                "industry": 5,
+                "stage": 6,
+                "consent": 7,
+                "consent_source": 8,
+                "consent_date": 9,
+                "unsubscribed": 10,
+                "kind": 11,
+            },
+        ),
+        (
+            ["邮箱", "角色", "国家地区", "Consent source", "consent_date", "Unsubscribed", "Kind"],
+            {"email": 0, "role": 1, "country": 2, "consent_source": 3, "consent_date": 4, "unsubscribed": 5, "kind": 6},
+        ),
+    ],
+)
 def test_headers_map_in_english_and_chinese(headers, expected):
     assert cf.map_columns(headers).index == expected
 
@@ -97,8 +138,20 @@ def test_unknown_and_repeated_headers_are_ignored_and_listed():
 
 def test_export_columns_read_back_as_themselves():
     columns = cf.map_columns(list(cf.EXPORT_COLUMNS))
-    assert list(columns.index) == ["email", "name", "company", "country", "kind", "role", "industry", "stage",
-                                   "consent", "consent_source", "consent_date", "unsubscribed"]
+    assert list(columns.index) == [
+        "email",
+        "name",
+        "company",
+        "country",
+        "kind",
+        "role",
+        "industry",
+        "stage",
+        "consent",
+        "consent_source",
+        "consent_date",
+        "unsubscribed",
+    ]
     assert columns.ignored == []
 
 
@@ -107,59 +160,65 @@ def row(**cells):
     return cf.normalise_row(list(cells.values()), columns)
 
 
-@pytest.mark.parametrize("cells, field, value", [
-    ({"email": " Anna.Schmidt@Mueller.DE "}, "email", "anna.schmidt@mueller.de"),
-    ({"email": "a@b.de", "country": "德国"}, "country", "DE"),
-    ({"email": "a@b.de", "country": "us"}, "country", "US"),
-    ({"email": "a@b.de", "country": "Allemagne"}, "country", "DE"),
-    ({"email": "a@b.de", "stage": "样品"}, "stage", "sample"),
-    ({"email": "a@b.de", "stage": "谈判"}, "stage", "negotiation"),
-    ({"email": "a@b.de", "stage": "成交"}, "stage", "customer"),
-    ({"email": "a@b.de", "stage": "客户"}, "stage", "customer"),
-    ({"email": "a@b.de", "stage": "老客户"}, "stage", "repeat"),
-    ({"email": "a@b.de", "stage": "复购"}, "stage", "repeat"),
-    ({"email": "a@b.de", "stage": "潜在客户"}, "stage", "prospect"),
-    ({"email": "a@b.de", "stage": "Repeat Customer"}, "stage", "repeat"),
-    ({"email": "a@b.de", "kind": "企业"}, "kind", "b2b"),
-    ({"email": "a@b.de", "kind": "个人"}, "kind", "b2c"),
-    ({"email": "a@b.de", "kind": "B2C"}, "kind", "b2c"),
-    ({"email": "a@b.de", "consent": "opt-in"}, "consent_status", "opt_in"),
-    ({"email": "a@b.de", "consent": "Soft opt in"}, "consent_status", "soft_opt_in"),
-    ({"email": "a@b.de", "consent": "拒绝"}, "consent_status", "opt_out"),
-    ({"email": "a@b.de", "consent": "是"}, "consent_status", "opt_in"),
-    ({"email": "a@b.de", "consent_date": "2026-03-10"}, "consent_date", date(2026, 3, 10)),
-    ({"email": "a@b.de", "consent_date": "2026/3/10"}, "consent_date", date(2026, 3, 10)),
-    ({"email": "a@b.de", "consent_date": "2026年3月10日"}, "consent_date", date(2026, 3, 10)),
-    ({"email": "a@b.de", "consent_date": "10.03.2026"}, "consent_date", date(2026, 3, 10)),
-    ({"email": "a@b.de", "consent_date": datetime(2026, 3, 10, 9, 30)}, "consent_date", date(2026, 3, 10)),
-    ({"email": "a@b.de", "unsubscribed": "是"}, "unsubscribed", True),
-    ({"email": "a@b.de", "unsubscribed": "否"}, "unsubscribed", False),
-    ({"email": "a@b.de", "unsubscribed": "TRUE"}, "unsubscribed", True),
-    ({"email": "a@b.de", "unsubscribed": "0"}, "unsubscribed", False),
-    ({"email": "a@b.de", "unsubscribed": 1}, "unsubscribed", True),
-    ({"email": "a@b.de", "unsubscribed": "no"}, "unsubscribed", False),
-    ({"email": "a@b.de", "unsubscribed": ""}, "unsubscribed", None),
-    ({"email": "a@b.de", "name": "  "}, "name", None),
-    ({"email": "a@b.de", "first name": "Anna", "last name": "Schmidt"}, "name", "Anna Schmidt"),
-    ({"email": "a@b.de", "role": 42.0}, "role", "42"),
-    ({"email": "a@b.de", "company": "Null\x00Byte GmbH"}, "company", "NullByte GmbH"),
-])
+@pytest.mark.parametrize(
+    "cells, field, value",
+    [
+        ({"email": " Anna.Schmidt@Mueller.DE "}, "email", "anna.schmidt@mueller.de"),
+        ({"email": "a@b.de", "country": "德国"}, "country", "DE"),
+        ({"email": "a@b.de", "country": "us"}, "country", "US"),
+        ({"email": "a@b.de", "country": "Allemagne"}, "country", "DE"),
+        ({"email": "a@b.de", "stage": "样品"}, "stage", "sample"),
+        ({"email": "a@b.de", "stage": "谈判"}, "stage", "negotiation"),
+        ({"email": "a@b.de", "stage": "成交"}, "stage", "customer"),
+        ({"email": "a@b.de", "stage": "客户"}, "stage", "customer"),
+        ({"email": "a@b.de", "stage": "老客户"}, "stage", "repeat"),
+        ({"email": "a@b.de", "stage": "复购"}, "stage", "repeat"),
+        ({"email": "a@b.de", "stage": "潜在客户"}, "stage", "prospect"),
+        ({"email": "a@b.de", "stage": "Repeat Customer"}, "stage", "repeat"),
+        ({"email": "a@b.de", "kind": "企业"}, "kind", "b2b"),
+        ({"email": "a@b.de", "kind": "个人"}, "kind", "b2c"),
+        ({"email": "a@b.de", "kind": "B2C"}, "kind", "b2c"),
+        ({"email": "a@b.de", "consent": "opt-in"}, "consent_status", "opt_in"),
+        ({"email": "a@b.de", "consent": "Soft opt in"}, "consent_status", "soft_opt_in"),
+        ({"email": "a@b.de", "consent": "拒绝"}, "consent_status", "opt_out"),
+        ({"email": "a@b.de", "consent": "是"}, "consent_status", "opt_in"),
+        ({"email": "a@b.de", "consent_date": "2026-03-10"}, "consent_date", date(2026, 3, 10)),
+        ({"email": "a@b.de", "consent_date": "2026/3/10"}, "consent_date", date(2026, 3, 10)),
+        ({"email": "a@b.de", "consent_date": "2026年3月10日"}, "consent_date", date(2026, 3, 10)),
+        ({"email": "a@b.de", "consent_date": "10.03.2026"}, "consent_date", date(2026, 3, 10)),
+        ({"email": "a@b.de", "consent_date": datetime(2026, 3, 10, 9, 30)}, "consent_date", date(2026, 3, 10)),
+        ({"email": "a@b.de", "unsubscribed": "是"}, "unsubscribed", True),
+        ({"email": "a@b.de", "unsubscribed": "否"}, "unsubscribed", False),
+        ({"email": "a@b.de", "unsubscribed": "TRUE"}, "unsubscribed", True),
+        ({"email": "a@b.de", "unsubscribed": "0"}, "unsubscribed", False),
+        ({"email": "a@b.de", "unsubscribed": 1}, "unsubscribed", True),
+        ({"email": "a@b.de", "unsubscribed": "no"}, "unsubscribed", False),
+        ({"email": "a@b.de", "unsubscribed": ""}, "unsubscribed", None),
+        ({"email": "a@b.de", "name": "  "}, "name", None),
+        ({"email": "a@b.de", "first name": "Anna", "last name": "Schmidt"}, "name", "Anna Schmidt"),
+        ({"email": "a@b.de", "role": 42.0}, "role", "42"),
+        ({"email": "a@b.de", "company": "Null\x00Byte GmbH"}, "company", "NullByte GmbH"),
+    ],
+)
 def test_values_are_normalised(cells, field, value):
     assert row(**cells)[field] == value
 
 
-@pytest.mark.parametrize("cells, reason", [
-    ({"email": "not-an-address"}, "invalid email address 'not-an-address'"),
-    ({"email": ""}, "no email address"),
-    ({"email": "a@b.de", "country": "Atlantis"}, "unknown country 'Atlantis'"),
-    ({"email": "a@b.de", "stage": "hot lead"}, "unknown stage 'hot lead'"),
-    ({"email": "a@b.de", "kind": "government"}, "unknown kind 'government'"),
-    ({"email": "a@b.de", "consent": "maybe"}, "unknown consent 'maybe'"),
-    ({"email": "a@b.de", "consent_date": "03/10/2026"}, "is not a date"),
-    ({"email": "a@b.de", "consent_date": "2026-02-30"}, "does not exist"),
-    ({"email": "a@b.de", "unsubscribed": "perhaps"}, "unsubscribed 'perhaps' is not yes/no"),
-    ({"email": "a@b.de", "name": "x" * 201}, "name is longer than 200"),
-])
+@pytest.mark.parametrize(
+    "cells, reason",
+    [
+        ({"email": "not-an-address"}, "invalid email address 'not-an-address'"),
+        ({"email": ""}, "no email address"),
+        ({"email": "a@b.de", "country": "Atlantis"}, "unknown country 'Atlantis'"),
+        ({"email": "a@b.de", "stage": "hot lead"}, "unknown stage 'hot lead'"),
+        ({"email": "a@b.de", "kind": "government"}, "unknown kind 'government'"),
+        ({"email": "a@b.de", "consent": "maybe"}, "unknown consent 'maybe'"),
+        ({"email": "a@b.de", "consent_date": "03/10/2026"}, "is not a date"),
+        ({"email": "a@b.de", "consent_date": "2026-02-30"}, "does not exist"),
+        ({"email": "a@b.de", "unsubscribed": "perhaps"}, "unsubscribed 'perhaps' is not yes/no"),
+        ({"email": "a@b.de", "name": "x" * 201}, "name is longer than 200"),
+    ],
+)
 def test_bad_values_reject_the_row_with_a_reason(cells, reason):
     with pytest.raises(cf.RowRejected) as err:
         row(**cells)
@@ -172,12 +231,37 @@ def test_every_problem_of_a_row_is_reported():
     assert len(err.value.reasons) == 3
 
 
-@pytest.mark.parametrize("address", [
-    "anna@mueller.de", "A.B+c@Mueller.DE", "o'brien@x.ie", "a@xn--mller-kva.de", "a@müller.de", "李明@例子.中国",
-    '"quoted local"@x.de', "a@localhost", "a@x.local", "a@x.test", "a@1.2.3.4", "a@x.123", "a..b@x.de", ".a@x.de",
-    "a.@x.de", "a@-x.de", "a@x_y.de", "a@x.de.", "a\n@x.de", "a b@x.de", "@x.de", "a@", "a@@x.de",
-    "x" * 65 + "@x.de", "a@" + "x" * 64 + ".de", "a@" + ".".join(["x" * 60] * 5) + ".de",
-])
+@pytest.mark.parametrize(
+    "address",
+    [
+        "anna@mueller.de",
+        "A.B+c@Mueller.DE",
+        "o'brien@x.ie",
+        "a@xn--mller-kva.de",
+        "a@müller.de",
+        "李明@例子.中国",
+        '"quoted local"@x.de',
+        "a@localhost",
+        "a@x.local",
+        "a@x.test",
+        "a@1.2.3.4",
+        "a@x.123",
+        "a..b@x.de",
+        ".a@x.de",
+        "a.@x.de",
+        "a@-x.de",
+        "a@x_y.de",
+        "a@x.de.",
+        "a\n@x.de",
+        "a b@x.de",
+        "@x.de",
+        "a@",
+        "a@@x.de",
+        "x" * 65 + "@x.de",
+        "a@" + "x" * 64 + ".de",
+        "a@" + ".".join(["x" * 60] * 5) + ".de",
+    ],
+)
 def test_email_check_agrees_with_the_engines_validator(address):
     from email_validator import EmailNotValidError, validate_email
 
@@ -194,21 +278,25 @@ def test_email_check_agrees_with_the_engines_validator(address):
 
 # --- formula cells (CSV injection) -------------------------------------------
 
-@pytest.mark.parametrize("value, cell", [
-    ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
-    ("+49 30 1234", "'+49 30 1234"),
-    ("-buyer", "'-buyer"),
-    ("@home", "'@home"),
-    ("\tx", "'\tx"),
-    ("\rx", "'\rx"),
-    ("'=quoted", "''=quoted"),      # its own apostrophe stays, so the added one can be told apart
-    ("''-twice", "'''-twice"),
-    ("'plain", "'plain"),           # not formula-like: untouched
-    ("a=b", "a=b"),
-    ("Müller GmbH", "Müller GmbH"),
-    ("", ""),
-    ("'", "'"),
-])
+
+@pytest.mark.parametrize(
+    "value, cell",
+    [
+        ("=SUM(A1:A9)", "'=SUM(A1:A9)"),
+        ("+49 30 1234", "'+49 30 1234"),
+        ("-buyer", "'-buyer"),
+        ("@home", "'@home"),
+        ("\tx", "'\tx"),
+        ("\rx", "'\rx"),
+        ("'=quoted", "''=quoted"),  # its own apostrophe stays, so the added one can be told apart
+        ("''-twice", "'''-twice"),
+        ("'plain", "'plain"),  # not formula-like: untouched
+        ("a=b", "a=b"),
+        ("Müller GmbH", "Müller GmbH"),
+        ("", ""),
+        ("'", "'"),
+    ],
+)
 def test_formula_cells_get_an_apostrophe_that_import_takes_off_again(value, cell):
     assert cf.defuse_cell(value) == cell
     assert cf.restore_cell(cell) == value
@@ -221,4 +309,7 @@ def test_an_apostrophe_not_added_by_the_export_stays(cell):
 
 def test_a_defused_cell_reads_back_in_a_row():
     assert row(email="'-a@b.de", name="'=Anna", company="''+Co") == {
-        **row(email="-a@b.de"), "name": "=Anna", "company": "'+Co"}
+        **row(email="-a@b.de"),
+        "name": "=Anna",
+        "company": "'+Co",
+    }

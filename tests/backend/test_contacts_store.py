@@ -1,5 +1,6 @@
 """backend/storage/contacts.py in-process: duplicates within one file, and
 the erased list (keyed hashes, per organisation) with its migration."""
+
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
@@ -42,8 +43,9 @@ def test_the_erased_list_keeps_a_keyed_hash_per_organisation(database, make_tena
         keys = {org.id: session.get(ErasureKey, org.id).salt for org in (acme, other)}
         assert len(set(keys.values())) == 2 and all(len(k) == 32 for k in keys.values())
         rows = session.execute(select(ErasedAddress.org_id, ErasedAddress.address_hash)).all()
-        assert sorted(rows) == sorted((org_id, store.address_hash(key, "anna@mueller.de"))
-                                      for org_id, key in keys.items())
+        assert sorted(rows) == sorted(
+            (org_id, store.address_hash(key, "anna@mueller.de")) for org_id, key in keys.items()
+        )
         assert rows[0][1] != rows[1][1], "the same address must not hash alike in two organisations"
         assert all(len(h) == 64 and "anna" not in h for _, h in rows)
 
@@ -87,8 +89,11 @@ def test_migration_0006_goes_down_and_up_keeping_the_data_around_it(database, ma
         tables.reflect(conn, only=["contacts", "erasure_keys", "erased_addresses"])
         conn.execute(tables.tables["contacts"].insert().values(org_id=org_id, email="bob@x.com", unsubscribed=False))
         conn.execute(tables.tables["erasure_keys"].insert().values(org_id=org_id, salt=b"k" * 32))
-        conn.execute(tables.tables["erased_addresses"].insert().values(
-            org_id=org_id, address_hash=store.address_hash(b"k" * 32, "anna@mueller.de"), erased_at=NOW))
+        conn.execute(
+            tables.tables["erased_addresses"]
+            .insert()
+            .values(org_id=org_id, address_hash=store.address_hash(b"k" * 32, "anna@mueller.de"), erased_at=NOW)
+        )
     with database.engine.begin() as conn:
         command.downgrade(alembic_config(conn), "0005")
     with database.engine.begin() as conn:

@@ -1,4 +1,5 @@
 """backend/adapters/eml.py: saved drafts -> analysis requests."""
+
 from __future__ import annotations
 
 import base64
@@ -17,7 +18,7 @@ def eml(*lines: str) -> bytes:
 
 
 MULTIPART = eml(
-    'From: =?utf-8?b?5p2O5piO?= <li.ming@brightway-lighting.cn>',
+    "From: =?utf-8?b?5p2O5piO?= <li.ming@brightway-lighting.cn>",
     'To: "Schmidt, Anna" <anna.schmidt@mueller-leuchten.de>, bob@example.com',
     "Cc: Buyers: claire.martin@lumiere-habitat.fr, James <james.carter@carter-electrical.co.uk>;",
     "Bcc: <audit@brightway-lighting.cn>",
@@ -36,7 +37,7 @@ MULTIPART = eml(
     "",
     "Dear Anna,=0D=0Aprice list attached. Gr=C3=BC=C3=9Fe",
     "--alt",
-    "Content-Type: multipart/related; boundary=\"rel\"",
+    'Content-Type: multipart/related; boundary="rel"',
     "",
     "--rel",
     "Content-Type: text/html; charset=utf-8",
@@ -75,10 +76,14 @@ def draft():
 
 def test_addresses_keep_display_names_and_flatten_groups(draft):
     assert draft["from"] == {"name": "李明", "email": "li.ming@brightway-lighting.cn"}
-    assert draft["to"] == [{"name": "Schmidt, Anna", "email": "anna.schmidt@mueller-leuchten.de"},
-                           {"email": "bob@example.com"}]
-    assert draft["cc"] == [{"email": "claire.martin@lumiere-habitat.fr"},
-                           {"name": "James", "email": "james.carter@carter-electrical.co.uk"}]
+    assert draft["to"] == [
+        {"name": "Schmidt, Anna", "email": "anna.schmidt@mueller-leuchten.de"},
+        {"email": "bob@example.com"},
+    ]
+    assert draft["cc"] == [
+        {"email": "claire.martin@lumiere-habitat.fr"},
+        {"name": "James", "email": "james.carter@carter-electrical.co.uk"},
+    ]
     assert draft["bcc"] == [{"email": "audit@brightway-lighting.cn"}]
 
 
@@ -109,11 +114,14 @@ def test_a_new_message_is_not_a_reply(draft):
     assert draft["thread"] == {"is_reply": False, "previous_messages": 0}
 
 
-@pytest.mark.parametrize("headers, thread", [
-    (["In-Reply-To: <a@x>"], {"is_reply": True, "previous_messages": 1}),
-    (["In-Reply-To: <b@x>", "References: <a@x> <b@x>"], {"is_reply": True, "previous_messages": 2}),
-    (["References: <a@x>\r\n <b@x>\r\n <c@x>"], {"is_reply": True, "previous_messages": 3}),
-])
+@pytest.mark.parametrize(
+    "headers, thread",
+    [
+        (["In-Reply-To: <a@x>"], {"is_reply": True, "previous_messages": 1}),
+        (["In-Reply-To: <b@x>", "References: <a@x> <b@x>"], {"is_reply": True, "previous_messages": 2}),
+        (["References: <a@x>\r\n <b@x>\r\n <c@x>"], {"is_reply": True, "previous_messages": 3}),
+    ],
+)
 def test_reply_headers_make_a_reply(headers, thread):
     data = eml("From: a@x.cn", "To: b@y.de", "Subject: Re: quote", *headers, "", "Thanks!")
     draft = parse_eml(data)["draft"]
@@ -123,27 +131,51 @@ def test_reply_headers_make_a_reply(headers, thread):
 
 
 def test_plain_single_part_message_with_unknown_charset_still_reads():
-    data = eml("From: a@x.cn", "To: b@y.de", "Subject: hi", "Content-Type: text/plain; charset=x-klingon",
-               "", "caf\xe9".encode("latin-1").decode("latin-1"))
+    data = eml(
+        "From: a@x.cn",
+        "To: b@y.de",
+        "Subject: hi",
+        "Content-Type: text/plain; charset=x-klingon",
+        "",
+        "caf\xe9".encode("latin-1").decode("latin-1"),
+    )
     assert parse_eml(data)["draft"]["body"]["text"].startswith("caf")
 
 
 def test_forwarded_message_is_one_attachment():
     inner = eml("From: c@z.fr", "To: a@x.cn", "Subject: original", "", "inner body with a PDF")
-    data = eml("From: a@x.cn", "To: b@y.de", "Subject: Fwd: original", "MIME-Version: 1.0",
-               'Content-Type: multipart/mixed; boundary="b"', "", "--b", "Content-Type: text/plain", "",
-               "see below", "--b", "Content-Type: message/rfc822", "", inner.decode(), "--b--", "")
+    data = eml(
+        "From: a@x.cn",
+        "To: b@y.de",
+        "Subject: Fwd: original",
+        "MIME-Version: 1.0",
+        'Content-Type: multipart/mixed; boundary="b"',
+        "",
+        "--b",
+        "Content-Type: text/plain",
+        "",
+        "see below",
+        "--b",
+        "Content-Type: message/rfc822",
+        "",
+        inner.decode(),
+        "--b--",
+        "",
+    )
     draft = parse_eml(data)["draft"]
     assert [a["content_type"] for a in draft["attachments"]] == ["message/rfc822"]
     assert draft["body"]["text"].strip() == "see below"
 
 
-@pytest.mark.parametrize("data", [
-    pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", id="binary"),
-    pytest.param(b"just some text\nwithout headers\n", id="no-headers"),
-    pytest.param(b"", id="empty"),
-    pytest.param(b"To: a@[1.2.3\nSubject: x\n\nhi", id="header-that-crashes-the-stdlib-parser"),
-])
+@pytest.mark.parametrize(
+    "data",
+    [
+        pytest.param(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR", id="binary"),
+        pytest.param(b"just some text\nwithout headers\n", id="no-headers"),
+        pytest.param(b"", id="empty"),
+        pytest.param(b"To: a@[1.2.3\nSubject: x\n\nhi", id="header-that-crashes-the-stdlib-parser"),
+    ],
+)
 def test_non_messages_are_refused(data):
     with pytest.raises(BadRequest):
         parse_eml(data)

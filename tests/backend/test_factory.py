@@ -1,4 +1,5 @@
 """create_app and configuration from the environment."""
+
 from __future__ import annotations
 
 import pytest

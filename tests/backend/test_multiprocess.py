@@ -2,6 +2,7 @@
 with more than one worker: real processes, real HTTP, SQLite and PostgreSQL.
 Nothing is cached per process, so what one server records the other sees
 at once."""
+
 from __future__ import annotations
 
 import os
@@ -25,8 +26,10 @@ def servers(stack: ExitStack, database_url: str, tmp_path, n: int = 2) -> list:
 def test_servers_starting_together_migrate_a_fresh_database_once(empty_database_url, tmp_path):
     env = {**os.environ, "DATABASE_URL": empty_database_url, "PYTHONIOENCODING": "utf-8"}
     with ExitStack() as stack, ThreadPoolExecutor(3) as pool:
-        started = [pool.submit(stack.enter_context, serve_subprocess(env, tmp_path / f"s{i}.log", "--no-demo"))
-                   for i in range(3)]
+        started = [
+            pool.submit(stack.enter_context, serve_subprocess(env, tmp_path / f"s{i}.log", "--no-demo"))
+            for i in range(3)
+        ]
         for http in (f.result() for f in started):
             assert http.get("/api/v1/health").json()["database"] is True
     database = Database(empty_database_url)
@@ -43,8 +46,9 @@ def test_mail_recorded_on_one_server_counts_on_the_other(database_url, database,
     with ExitStack() as stack:
         a, b = servers(stack, database_url, tmp_path)
         for i, who in enumerate(COLLEAGUES[:6]):
-            reply = (a, b)[i % 2].post_json("/api/v1/sent", {"draft": draft(f"buyer{i}@customer{i}.de", who=who)},
-                                            acme.auth)
+            reply = (a, b)[i % 2].post_json(
+                "/api/v1/sent", {"draft": draft(f"buyer{i}@customer{i}.de", who=who)}, acme.auth
+            )
             assert reply.status == 201, reply.body
 
         for server in (a, b):

@@ -1,4 +1,5 @@
 """Schema, migrations, types and the demo seed."""
+
 from __future__ import annotations
 
 from collections import Counter
@@ -44,10 +45,22 @@ def test_going_down_and_up_every_migration_since_0003_keeps_every_row(database, 
     with database.session() as session:
         org = session.get(Organisation, demo_org)
         queries.upsert_user(session, org, "tom.li@brightway-lighting.cn")
-        queries.upsert_contact(session, org, "anna@mueller.de", name="Anna", company="Müller GmbH",
-                               interactions=[{"date": datetime(2026, 11, 2).date(), "direction": "in"}])
-        sent.record(session, org, sender="tom.li@brightway-lighting.cn", recipients=["anna@mueller.de"],
-                    sent_at=datetime(2026, 11, 20, tzinfo=timezone.utc), fingerprint=b"\x01" * 64)
+        queries.upsert_contact(
+            session,
+            org,
+            "anna@mueller.de",
+            name="Anna",
+            company="Müller GmbH",
+            interactions=[{"date": datetime(2026, 11, 2).date(), "direction": "in"}],
+        )
+        sent.record(
+            session,
+            org,
+            sender="tom.li@brightway-lighting.cn",
+            recipients=["anna@mueller.de"],
+            sent_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
+            fingerprint=b"\x01" * 64,
+        )
     tables = ("organisations", "users", "contacts", "interactions", "sent_messages")
 
     def counts() -> dict[str, int]:
@@ -72,8 +85,14 @@ def test_timestamps_come_back_timezone_aware(database, demo_org):
     beijing = timezone(timedelta(hours=8))
     with database.session() as session:
         org = session.get(Organisation, demo_org)
-        sent.record(session, org, sender="a@b.cn", recipients=["c@d.de"],
-                            sent_at=datetime(2026, 11, 27, 9, 0, tzinfo=beijing), fingerprint=b"\x01" * 64)
+        sent.record(
+            session,
+            org,
+            sender="a@b.cn",
+            recipients=["c@d.de"],
+            sent_at=datetime(2026, 11, 27, 9, 0, tzinfo=beijing),
+            fingerprint=b"\x01" * 64,
+        )
     with database.session() as session:
         sent_at = session.scalar(select(SentMessage.sent_at))
     assert sent_at == datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
@@ -84,15 +103,25 @@ def test_naive_timestamps_are_refused(database, demo_org):
     with pytest.raises(Exception, match="naive datetime"):
         with database.session() as session:
             org = session.get(Organisation, demo_org)
-            sent.record(session, org, sender="a@b.cn", recipients=["c@d.de"],
-                                sent_at=datetime(2026, 11, 27, 9, 0), fingerprint=b"\x01" * 64)
+            sent.record(
+                session,
+                org,
+                sender="a@b.cn",
+                recipients=["c@d.de"],
+                sent_at=datetime(2026, 11, 27, 9, 0),
+                fingerprint=b"\x01" * 64,
+            )
 
 
 def test_deleting_an_organisation_cascades(database, demo_org):
     with database.session() as session:
         org = session.get(Organisation, demo_org)
-        queries.upsert_contact(session, org, "x@y.de", interactions=[
-            dict(date=datetime(2026, 1, 1).date(), direction="in", subject="Hi", summary=None)])
+        queries.upsert_contact(
+            session,
+            org,
+            "x@y.de",
+            interactions=[dict(date=datetime(2026, 1, 1).date(), direction="in", subject="Hi", summary=None)],
+        )
     with database.session() as session:
         session.delete(session.get(Organisation, demo_org))
     with database.session() as session:
@@ -146,17 +175,31 @@ def test_fetch_applies_column_and_parameter_types_like_the_orm(database, demo_or
     with database.session() as session:
         org = session.get(Organisation, demo_org)
         for hour in (8, 9, 10):
-            sent.record(session, org, sender="a@b.cn", recipients=["c@d.de"],
-                        sent_at=datetime(2026, 11, 27, hour, tzinfo=beijing), fingerprint=bytes([hour]) * 64)
-    statement = (select(SentMessage.sent_at, SentMessage.fingerprint, SentMessage.sender)
-                 .where(SentMessage.sent_at >= bindparam("since", type_=SentMessage.sent_at.type),
-                        in_list(SentMessage.sender, 8, "s"))
-                 .order_by(SentMessage.sent_at))
+            sent.record(
+                session,
+                org,
+                sender="a@b.cn",
+                recipients=["c@d.de"],
+                sent_at=datetime(2026, 11, 27, hour, tzinfo=beijing),
+                fingerprint=bytes([hour]) * 64,
+            )
+    statement = (
+        select(SentMessage.sent_at, SentMessage.fingerprint, SentMessage.sender)
+        .where(
+            SentMessage.sent_at >= bindparam("since", type_=SentMessage.sent_at.type),
+            in_list(SentMessage.sender, 8, "s"),
+        )
+        .order_by(SentMessage.sent_at)
+    )
     with database.session() as session:
-        orm = session.execute(statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc),
-                                          **padded(["a@b.cn"], "s")[1]}).all()
-        raw = fetch(session, statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc),
-                                         **padded(["a@b.cn"], "s")[1]})
+        orm = session.execute(
+            statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc), **padded(["a@b.cn"], "s")[1]}
+        ).all()
+        raw = fetch(
+            session,
+            statement,
+            {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc), **padded(["a@b.cn"], "s")[1]},
+        )
     assert raw == [tuple(row) for row in orm]
     assert [r[0] for r in raw] == [datetime(2026, 11, 27, h, tzinfo=timezone.utc) for h in (1, 2)]
     assert raw[0][1] == bytes([9]) * 64 and isinstance(raw[0][1], bytes)

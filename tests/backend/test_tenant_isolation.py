@@ -4,6 +4,7 @@ policy, fingerprints or interactions, through any endpoint or command.
 Each test first shows that B's data has an effect for B (so the test can
 fail), then that it has none for A.
 """
+
 from __future__ import annotations
 
 import csv
@@ -65,6 +66,7 @@ def require_sent_endpoint(api: Http, tenant) -> None:
 
 # --- analyze ---------------------------------------------------------------
 
+
 def test_another_orgs_unsubscribed_contact_does_not_block_my_draft(api, tenants, database):
     alpha, beta = tenants
     add_contact(database, beta, SHARED, name="Marco Rossi", unsubscribed=True)
@@ -78,8 +80,17 @@ def test_another_orgs_unsubscribed_contact_does_not_block_my_draft(api, tenants,
 
 def test_another_orgs_contact_data_does_not_reach_my_report(api, tenants, database):
     alpha, beta = tenants
-    add_contact(database, beta, SHARED, name="Marco Rossi", stage="customer", country="IT", interactions=[
-        dict(date=date(2026, 10, 2), direction="in", subject="Order BL-2611", summary="Ordered 1,200 fixtures")])
+    add_contact(
+        database,
+        beta,
+        SHARED,
+        name="Marco Rossi",
+        stage="customer",
+        country="IT",
+        interactions=[
+            dict(date=date(2026, 10, 2), direction="in", subject="Order BL-2611", summary="Ordered 1,200 fixtures")
+        ],
+    )
     beta_report = analyze(api, beta, beta.draft_to(SHARED))
     assert beta_report["recipients"][0]["crm"]["stage"] == "customer"
 
@@ -91,8 +102,10 @@ def test_another_orgs_contact_data_does_not_reach_my_report(api, tenants, databa
 def test_another_orgs_policy_does_not_change_my_severities(api, tenants, database):
     alpha, beta = tenants
     with database.session() as session:
-        session.get(Organisation, beta.id).policy = {"relationship.cold_contact": {"severity": "block"},
-                                                     "compliance.consent_missing": {"severity": "off"}}
+        session.get(Organisation, beta.id).policy = {
+            "relationship.cold_contact": {"severity": "block"},
+            "compliance.consent_missing": {"severity": "off"},
+        }
     beta_codes = codes(analyze(api, beta, beta.draft_to(SHARED)))
     assert beta_codes["relationship.cold_contact"] == "block"
     assert "compliance.consent_missing" not in beta_codes
@@ -112,10 +125,12 @@ def test_another_orgs_sent_history_does_not_make_my_template_reuse_fire(api, ten
     new_buyer = "einkauf@neukunde.de"
     assert "mass.template_reuse" in codes(analyze(api, beta, beta.draft_to(new_buyer, "Buyer Team", COLD_TEMPLATE)))
     assert "mass.template_reuse" not in codes(
-        analyze(api, alpha, alpha.draft_to(new_buyer, "Buyer Team", COLD_TEMPLATE)))
+        analyze(api, alpha, alpha.draft_to(new_buyer, "Buyer Team", COLD_TEMPLATE))
+    )
 
 
 # --- contacts endpoint -------------------------------------------------------
+
 
 def test_another_orgs_contact_is_404_not_403(api, tenants, database):
     alpha, beta = tenants
@@ -135,6 +150,7 @@ def test_the_same_address_in_two_orgs_shows_each_its_own_record(api, tenants, da
 
 
 # --- sent endpoint -----------------------------------------------------------
+
 
 def test_sent_messages_are_recorded_for_the_callers_org_only(api, tenants, database):
     alpha, beta = tenants
@@ -157,13 +173,17 @@ def test_sent_messages_are_recorded_for_the_callers_org_only(api, tenants, datab
 
 # --- commands ------------------------------------------------------------
 
+
 def test_export_lists_only_the_named_org(sendwise_cli, tenants, database):
     alpha, beta = tenants
     add_contact(database, alpha, "a@alpha-customer.de")
     add_contact(database, beta, "b@beta-customer.de")
     result = sendwise_cli("contacts", "export", "--org", "alpha")
     assert result.returncode == 0, result.stderr.decode()
-    assert [r[0] for r in csv.reader(io.StringIO(result.stdout.decode("utf-8-sig")))] == ["email", "a@alpha-customer.de"]
+    assert [r[0] for r in csv.reader(io.StringIO(result.stdout.decode("utf-8-sig")))] == [
+        "email",
+        "a@alpha-customer.de",
+    ]
     exported = json.loads(sendwise_cli("contacts", "export", "--org", "alpha", "--format", "json").stdout)
     assert [c["email"] for c in exported["contacts"]] == ["a@alpha-customer.de"]
 
@@ -188,7 +208,8 @@ def test_erase_in_one_org_leaves_the_other_untouched(sendwise_cli, api, tenants,
         assert set(session.scalars(select(Interaction.contact_id))) == {beta_contact}
         assert session.scalars(select(SentMessage.org_id)).all() == [beta.id]
         assert session.scalars(select(AuditEvent.org_id).where(AuditEvent.action == "contact.erase")).all() == [
-            alpha.id]
+            alpha.id
+        ]
     assert api.get(f"/api/v1/contacts/{SHARED}", headers=beta.auth).status == 200
 
 

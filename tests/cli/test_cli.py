@@ -1,4 +1,5 @@
 """The `sendwise` command through real subprocesses."""
+
 from __future__ import annotations
 
 import json
@@ -25,8 +26,15 @@ def env(tmp_path):
 @pytest.fixture
 def run(env):
     def run(*args: str, stdin: bytes = b"") -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "backend.cli", *args], input=stdin, capture_output=True,
-                              cwd=PROJECT_ROOT, env=env, timeout=120)
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args],
+            input=stdin,
+            capture_output=True,
+            cwd=PROJECT_ROOT,
+            env=env,
+            timeout=120,
+        )
+
     return run
 
 
@@ -47,6 +55,7 @@ def one_line_error(result) -> str:
 
 
 # --- check -----------------------------------------------------------------
+
 
 def test_check_prints_json_when_piped_and_exits_0_with_findings(run):
     report = report_of(run("check", str(COLD_PITCH)))
@@ -107,6 +116,7 @@ def test_binary_file_named_json_or_eml_is_refused(run, tmp_path):
 
 # --- stored context (--org) ------------------------------------------------
 
+
 def test_org_context_from_the_database(run):
     assert run("db", "upgrade").returncode == 0
     seeded = run("demo", "seed")
@@ -130,6 +140,7 @@ def test_unknown_org_is_an_error(run):
 
 
 # --- explain / codes -------------------------------------------------------
+
 
 def test_codes_lists_every_code_with_its_default_severity(run):
     result = run("codes")
@@ -166,12 +177,15 @@ def test_help_works(run):
 
 # --- serve -----------------------------------------------------------------
 
+
 def test_serve_migrates_seeds_and_answers_over_http(env, tmp_path):
     log = tmp_path / "serve.log"
     with serve_subprocess(env, log, "--demo") as http:
         health = http.get("/api/v1/health")
         assert health.status == 200, health.body
-        assert http.post_json("/api/v1/analyze", b" " * (10 * 1024 * 1024)).json()["error"]["code"] == "request_too_large"
+        assert (
+            http.post_json("/api/v1/analyze", b" " * (10 * 1024 * 1024)).json()["error"]["code"] == "request_too_large"
+        )
         report = http.post_json("/api/v1/analyze", {"draft": internal_draft()}).json()
         assert report["verdict"] == "ok"
         relayed = http.post_json("/api/v1/analyze", {"draft": internal_draft()}, {"X-Forwarded-For": "203.0.113.9"})

@@ -1,5 +1,6 @@
 """`sendwise org|apikey|contacts` through real subprocesses, on SQLite and
 PostgreSQL (the `database_url` fixture)."""
+
 from __future__ import annotations
 
 import csv
@@ -15,7 +16,13 @@ from backend.clock import SystemClock
 from backend.storage import contacts as store
 from backend.storage import queries
 from backend.storage.models import (
-    AuditEvent, Contact, ErasedAddress, ErasureKey, Interaction, Organisation, SentMessage,
+    AuditEvent,
+    Contact,
+    ErasedAddress,
+    ErasureKey,
+    Interaction,
+    Organisation,
+    SentMessage,
 )
 from tests.conftest import Http, serving
 
@@ -47,34 +54,60 @@ def contacts_of(database, slug: str) -> dict[str, Contact]:
 
 # --- org -----------------------------------------------------------------
 
+
 def test_org_create_stores_domains_address_name_and_locale(sendwise_cli, database):
-    out = ok(sendwise_cli("org", "create", "ningbo-light", "--domain", "NB-Light.cn", "--domain", "@nb-light.com",
-                          "--postal-address", "1 Jinhui Road, Ningbo", "--name", "宁波灯具", "--locale", "zh-CN"))
+    out = ok(
+        sendwise_cli(
+            "org",
+            "create",
+            "ningbo-light",
+            "--domain",
+            "NB-Light.cn",
+            "--domain",
+            "@nb-light.com",
+            "--postal-address",
+            "1 Jinhui Road, Ningbo",
+            "--name",
+            "宁波灯具",
+            "--locale",
+            "zh-CN",
+        )
+    )
     assert "ningbo-light" in out and "apikey create --org ningbo-light" in out
     with database.session() as session:
         org = queries.org_by_slug(session, "ningbo-light")
         assert (org.name, org.domains, org.postal_address, org.default_locale) == (
-            "宁波灯具", ["nb-light.cn", "nb-light.com"], "1 Jinhui Road, Ningbo", "zh-CN")
+            "宁波灯具",
+            ["nb-light.cn", "nb-light.com"],
+            "1 Jinhui Road, Ningbo",
+            "zh-CN",
+        )
         assert session.scalar(select(AuditEvent.action).where(AuditEvent.org_id == org.id)) == "org.create"
 
 
-@pytest.mark.parametrize("args, reason", [
-    pytest.param(("acme", "--domain", "acme-export.cn"), "already exists", id="duplicate"),
-    pytest.param(("Not A Slug", "--domain", "x.cn"), "invalid slug", id="bad-slug"),
-    pytest.param(("other", "--domain", "not a domain"), "invalid domain", id="bad-domain"),
-    pytest.param(("other",), "--domain", id="no-domain"),
-    pytest.param(("other", "--domain", "x.cn", "--locale", "fr"), "--locale", id="bad-locale"),
-])
+@pytest.mark.parametrize(
+    "args, reason",
+    [
+        pytest.param(("acme", "--domain", "acme-export.cn"), "already exists", id="duplicate"),
+        pytest.param(("Not A Slug", "--domain", "x.cn"), "invalid slug", id="bad-slug"),
+        pytest.param(("other", "--domain", "not a domain"), "invalid domain", id="bad-domain"),
+        pytest.param(("other",), "--domain", id="no-domain"),
+        pytest.param(("other", "--domain", "x.cn", "--locale", "fr"), "--locale", id="bad-locale"),
+    ],
+)
 def test_org_create_errors_are_one_line_exit_2(sendwise_cli, acme, args, reason):
     assert reason in one_line_error(sendwise_cli("org", "create", *args))
 
 
 # --- contacts import -------------------------------------------------------
 
+
 def test_import_gbk_csv_with_chinese_headers_and_values(sendwise_cli, acme, database, tmp_path):
-    text = ("邮箱,姓名,公司名称,国家/地区,职位,行业,阶段,同意,同意来源,同意日期,退订,类型\r\n"
-            "anna@mueller.de,Anna Schmidt,Müller GmbH,德国,采购经理,照明批发,样品,同意,展会表格,2026/3/10,否,企业\r\n"
-            "li.ming@haier.cn,李明,海尔,中国,经理,家电,老客户,拒绝,,,是,个人\r\n")
+    text = (
+        "邮箱,姓名,公司名称,国家/地区,职位,行业,阶段,同意,同意来源,同意日期,退订,类型\r\n"
+        "anna@mueller.de,Anna Schmidt,Müller GmbH,德国,采购经理,照明批发,样品,同意,展会表格,2026/3/10,否,企业\r\n"
+        "li.ming@haier.cn,李明,海尔,中国,经理,家电,老客户,拒绝,,,是,个人\r\n"
+    )
     path = tmp_path / "客户.csv"
     # GB18030 is what Chinese Excel writes; "ü" exists there too.
     path.write_bytes(text.encode("gb18030"))
@@ -86,24 +119,49 @@ def test_import_gbk_csv_with_chinese_headers_and_values(sendwise_cli, acme, data
     found = contacts_of(database, acme)
     anna, li = found["anna@mueller.de"], found["li.ming@haier.cn"]
     assert (anna.name, anna.company, anna.country, anna.role, anna.industry, anna.stage, anna.kind) == (
-        "Anna Schmidt", "Müller GmbH", "DE", "采购经理", "照明批发", "sample", "b2b")
+        "Anna Schmidt",
+        "Müller GmbH",
+        "DE",
+        "采购经理",
+        "照明批发",
+        "sample",
+        "b2b",
+    )
     assert (anna.consent_status, anna.consent_source, anna.consent_date, anna.unsubscribed) == (
-        "opt_in", "展会表格", date(2026, 3, 10), False)
+        "opt_in",
+        "展会表格",
+        date(2026, 3, 10),
+        False,
+    )
     assert (li.name, li.country, li.stage, li.consent_status, li.unsubscribed, li.kind) == (
-        "李明", "CN", "repeat", "opt_out", True, "b2c")
+        "李明",
+        "CN",
+        "repeat",
+        "opt_out",
+        True,
+        "b2c",
+    )
 
 
 def test_import_utf8_bom_semicolon_csv_from_european_excel(sendwise_cli, acme, database, tmp_path):
-    text = ("E-Mail;Name;Company;Country;Role;Industry;Stage;Consent;Consent source;Consent date;Unsubscribed;Kind\r\n"
-            "jean@electro-rhone.fr;Jean Dupont;Électro Rhône SARL;France;acheteur;installation;negotiation;"
-            "soft opt-in;existing customer;10.03.2026;no;B2B\r\n")
+    text = (
+        "E-Mail;Name;Company;Country;Role;Industry;Stage;Consent;Consent source;Consent date;Unsubscribed;Kind\r\n"
+        "jean@electro-rhone.fr;Jean Dupont;Électro Rhône SARL;France;acheteur;installation;negotiation;"
+        "soft opt-in;existing customer;10.03.2026;no;B2B\r\n"
+    )
     path = tmp_path / "contacts.csv"
     path.write_bytes(b"\xef\xbb\xbf" + text.encode("utf-8"))
     out = ok(sendwise_cli("contacts", "import", str(path), "--org", acme))
     assert "UTF-8 with BOM" in out and "';'" in out and "imported 1" in out
     jean = contacts_of(database, acme)["jean@electro-rhone.fr"]
     assert (jean.company, jean.country, jean.stage, jean.consent_status, jean.consent_date, jean.kind) == (
-        "Électro Rhône SARL", "FR", "negotiation", "soft_opt_in", date(2026, 3, 10), "b2b")
+        "Électro Rhône SARL",
+        "FR",
+        "negotiation",
+        "soft_opt_in",
+        date(2026, 3, 10),
+        "b2b",
+    )
 
 
 def test_import_xlsx_with_a_title_row_dates_and_booleans(sendwise_cli, acme, database, tmp_path):
@@ -114,8 +172,20 @@ def test_import_xlsx_with_a_title_row_dates_and_booleans(sendwise_cli, acme, dat
     sheet.title = "客户列表"
     sheet.append(["2026 客户名单"])
     sheet.append(["电子邮件", "名字", "公司", "国家", "角色", "阶段", "同意", "同意日期", "退订", "Phone"])
-    sheet.append(["Tom@Kingsway-Electrical.co.uk", "Tom Baker", "Kingsway", "GB", "buyer", "customer", "opt_in",
-                  datetime(2025, 11, 3), False, "+44 20 1234"])
+    sheet.append(
+        [
+            "Tom@Kingsway-Electrical.co.uk",
+            "Tom Baker",
+            "Kingsway",
+            "GB",
+            "buyer",
+            "customer",
+            "opt_in",
+            datetime(2025, 11, 3),
+            False,
+            "+44 20 1234",
+        ]
+    )
     sheet.append(["sofia@luce.it", "Sofia Bianchi", "Luce Srl", "意大利", None, "谈判", None, None, True, None])
     sheet.append(["broken@", "X", None, None, None, None, None, None, None, None])
     path = tmp_path / "contacts.xlsx"
@@ -125,9 +195,10 @@ def test_import_xlsx_with_a_title_row_dates_and_booleans(sendwise_cli, acme, dat
     out = ok(result)
     assert "XLSX, sheet '客户列表'" in out and "imported 2, updated 0, rejected 1" in out
     stderr = result.stderr.decode().splitlines()
-    assert stderr == ["contacts.xlsx: ignored columns: Phone",
-                      "contacts.xlsx:5: rejected: invalid email address 'broken@': "
-                      + stderr[1].split("'broken@': ", 1)[1]]
+    assert stderr == [
+        "contacts.xlsx: ignored columns: Phone",
+        "contacts.xlsx:5: rejected: invalid email address 'broken@': " + stderr[1].split("'broken@': ", 1)[1],
+    ]
     found = contacts_of(database, acme)
     tom, sofia = found["tom@kingsway-electrical.co.uk"], found["sofia@luce.it"]
     assert (tom.country, tom.stage, tom.consent_date, tom.unsubscribed) == ("GB", "customer", date(2025, 11, 3), False)
@@ -136,13 +207,16 @@ def test_import_xlsx_with_a_title_row_dates_and_booleans(sendwise_cli, acme, dat
 
 def test_rejected_rows_are_reported_by_line_and_the_rest_is_kept(sendwise_cli, acme, database, tmp_path):
     path = tmp_path / "mixed.csv"
-    path.write_text("email,name,stage,country\n"
-                    "good1@a.de,One,sample,DE\n"
-                    "not-an-email,Two,sample,DE\n"
-                    "good2@b.fr,Three,prospect,FR\n"
-                    "\n"
-                    "good3@c.it,Four,maybe,Atlantis\n"
-                    "good4@d.nl,Five,,NL\n", encoding="utf-8")
+    path.write_text(
+        "email,name,stage,country\n"
+        "good1@a.de,One,sample,DE\n"
+        "not-an-email,Two,sample,DE\n"
+        "good2@b.fr,Three,prospect,FR\n"
+        "\n"
+        "good3@c.it,Four,maybe,Atlantis\n"
+        "good4@d.nl,Five,,NL\n",
+        encoding="utf-8",
+    )
     result = sendwise_cli("contacts", "import", str(path), "--org", acme)
     assert "imported 3, updated 0, rejected 2" in ok(result)
     errors = result.stderr.decode().splitlines()
@@ -158,17 +232,23 @@ def test_rejected_rows_are_reported_by_line_and_the_rest_is_kept(sendwise_cli, a
 
 def test_import_upserts_by_email(sendwise_cli, acme, database, tmp_path):
     first = tmp_path / "first.csv"
-    first.write_text("email,name,company,stage,unsubscribed\n"
-                     "anna@mueller.de,Anna,Müller GmbH,prospect,yes\n"
-                     "bob@x.com,Bob,X Ltd,sample,no\n", encoding="utf-8")
+    first.write_text(
+        "email,name,company,stage,unsubscribed\n"
+        "anna@mueller.de,Anna,Müller GmbH,prospect,yes\n"
+        "bob@x.com,Bob,X Ltd,sample,no\n",
+        encoding="utf-8",
+    )
     ok(sendwise_cli("contacts", "import", str(first), "--org", acme))
 
     second = tmp_path / "second.csv"
-    second.write_text("Email,Name,Company,Stage,Unsubscribed\n"
-                      "ANNA@Mueller.de,Anna Schmidt,,customer,no\n"   # blank company keeps the stored one
-                      "carl@y.com,Carl,,,\n"
-                      "bob@x.com,,,negotiation,\n"
-                      "bob@x.com,Bobby,,,\n", encoding="utf-8")        # a repeat: applied after the one before
+    second.write_text(
+        "Email,Name,Company,Stage,Unsubscribed\n"
+        "ANNA@Mueller.de,Anna Schmidt,,customer,no\n"  # blank company keeps the stored one
+        "carl@y.com,Carl,,,\n"
+        "bob@x.com,,,negotiation,\n"
+        "bob@x.com,Bobby,,,\n",
+        encoding="utf-8",
+    )  # a repeat: applied after the one before
     out = ok(sendwise_cli("contacts", "import", str(second), "--org", acme))
     assert "imported 1, updated 3, rejected 0" in out
 
@@ -180,11 +260,14 @@ def test_import_upserts_by_email(sendwise_cli, acme, database, tmp_path):
     assert (bob.name, bob.company, bob.stage, bob.unsubscribed) == ("Bobby", "X Ltd", "negotiation", False)
 
 
-@pytest.mark.parametrize("content, name, reason", [
-    pytest.param(b"name,company\nAnna,Muller\n", "x.csv", "no email column", id="no-email-column"),
-    pytest.param(b"PK\x03\x04broken", "x.xlsx", "cannot read x.xlsx as .xlsx", id="broken-xlsx"),
-    pytest.param(None, "missing.csv", "cannot read", id="missing-file"),
-])
+@pytest.mark.parametrize(
+    "content, name, reason",
+    [
+        pytest.param(b"name,company\nAnna,Muller\n", "x.csv", "no email column", id="no-email-column"),
+        pytest.param(b"PK\x03\x04broken", "x.xlsx", "cannot read x.xlsx as .xlsx", id="broken-xlsx"),
+        pytest.param(None, "missing.csv", "cannot read", id="missing-file"),
+    ],
+)
 def test_import_of_an_unusable_file_is_one_line_exit_2(sendwise_cli, acme, tmp_path, content, name, reason):
     path = tmp_path / name
     if content is not None:
@@ -200,22 +283,50 @@ def test_import_into_an_unknown_org_is_one_line_exit_2(sendwise_cli, acme, tmp_p
 
 # --- contacts export -------------------------------------------------------
 
+
 def test_csv_export_round_trips_through_import(sendwise_cli, acme, make_tenant, tmp_path):
     source = tmp_path / "source.csv"
-    source.write_text("email,name,company,country,kind,role,industry,stage,consent,consent source,consent date,"
-                      "unsubscribed\n"
-                      'anna@mueller.de,"Schmidt, Anna",Müller GmbH,DE,b2b,purchasing,lighting,sample,opt_in,'
-                      "trade fair,2026-03-10,no\n"
-                      "li@haier.cn,李明,海尔,CN,b2c,,,repeat,opt_out,,,yes\n"
-                      "x@y.com,,,,,,,,,,,\n", encoding="utf-8")
+    source.write_text(
+        "email,name,company,country,kind,role,industry,stage,consent,consent source,consent date,"
+        "unsubscribed\n"
+        'anna@mueller.de,"Schmidt, Anna",Müller GmbH,DE,b2b,purchasing,lighting,sample,opt_in,'
+        "trade fair,2026-03-10,no\n"
+        "li@haier.cn,李明,海尔,CN,b2c,,,repeat,opt_out,,,yes\n"
+        "x@y.com,,,,,,,,,,,\n",
+        encoding="utf-8",
+    )
     ok(sendwise_cli("contacts", "import", str(source), "--org", acme))
     exported = ok(sendwise_cli("contacts", "export", "--org", acme))
     assert exported.startswith("\ufeffemail,"), "a BOM, so that Excel reads the file as UTF-8"
     rows = list(csv.reader(io.StringIO(exported[1:])))
-    assert rows[0] == ["email", "name", "company", "country", "kind", "role", "industry", "stage", "consent",
-                       "consent_source", "consent_date", "unsubscribed"]
-    assert rows[1] == ["anna@mueller.de", "Schmidt, Anna", "Müller GmbH", "DE", "b2b", "purchasing", "lighting",
-                       "sample", "opt_in", "trade fair", "2026-03-10", "no"]
+    assert rows[0] == [
+        "email",
+        "name",
+        "company",
+        "country",
+        "kind",
+        "role",
+        "industry",
+        "stage",
+        "consent",
+        "consent_source",
+        "consent_date",
+        "unsubscribed",
+    ]
+    assert rows[1] == [
+        "anna@mueller.de",
+        "Schmidt, Anna",
+        "Müller GmbH",
+        "DE",
+        "b2b",
+        "purchasing",
+        "lighting",
+        "sample",
+        "opt_in",
+        "trade fair",
+        "2026-03-10",
+        "no",
+    ]
     assert [r[0] for r in rows[1:]] == ["anna@mueller.de", "li@haier.cn", "x@y.com"]
 
     make_tenant("copy")
@@ -228,38 +339,71 @@ def test_csv_export_round_trips_through_import(sendwise_cli, acme, make_tenant, 
 def test_json_export_is_the_contract_shape_with_interactions(sendwise_cli, acme, database):
     with database.session() as session:
         org = queries.org_by_slug(session, acme)
-        queries.upsert_contact(session, org, "anna@mueller.de", name="Anna Schmidt", country="DE", stage="sample",
-                               consent_status="opt_in", consent_date=date(2026, 3, 10), interactions=[
-                                   dict(date=date(2026, 10, 2), direction="in", subject="Samples received",
-                                        summary="Asked for 4000K")])
+        queries.upsert_contact(
+            session,
+            org,
+            "anna@mueller.de",
+            name="Anna Schmidt",
+            country="DE",
+            stage="sample",
+            consent_status="opt_in",
+            consent_date=date(2026, 3, 10),
+            interactions=[
+                dict(date=date(2026, 10, 2), direction="in", subject="Samples received", summary="Asked for 4000K")
+            ],
+        )
         queries.upsert_contact(session, org, "bob@x.com")
     exported = json.loads(ok(sendwise_cli("contacts", "export", "--org", acme, "--format", "json")))
-    assert exported == {"contacts": [
-        {"email": "anna@mueller.de", "name": "Anna Schmidt", "country": "DE", "stage": "sample",
-         "consent": {"status": "opt_in", "date": "2026-03-10"}, "unsubscribed": False,
-         "interactions": [{"date": "2026-10-02", "direction": "in", "subject": "Samples received",
-                           "summary": "Asked for 4000K"}]},
-        {"email": "bob@x.com", "unsubscribed": False, "interactions": []},
-    ]}
+    assert exported == {
+        "contacts": [
+            {
+                "email": "anna@mueller.de",
+                "name": "Anna Schmidt",
+                "country": "DE",
+                "stage": "sample",
+                "consent": {"status": "opt_in", "date": "2026-03-10"},
+                "unsubscribed": False,
+                "interactions": [
+                    {
+                        "date": "2026-10-02",
+                        "direction": "in",
+                        "subject": "Samples received",
+                        "summary": "Asked for 4000K",
+                    }
+                ],
+            },
+            {"email": "bob@x.com", "unsubscribed": False, "interactions": []},
+        ]
+    }
 
 
 def test_export_of_an_empty_org_has_just_the_header(sendwise_cli, acme):
     assert ok(sendwise_cli("contacts", "export", "--org", acme)).splitlines() == [
-        "\ufeffemail,name,company,country,kind,role,industry,stage,consent,consent_source,consent_date,unsubscribed"]
+        "\ufeffemail,name,company,country,kind,role,industry,stage,consent,consent_source,consent_date,unsubscribed"
+    ]
     assert json.loads(ok(sendwise_cli("contacts", "export", "--org", acme, "--format", "json"))) == {"contacts": []}
 
 
 # --- contacts erase --------------------------------------------------------
 
+
 def test_erase_removes_contact_interactions_and_fingerprints_and_is_audited(
-        sendwise_cli, make_tenant, make_app, database):
+    sendwise_cli, make_tenant, make_app, database
+):
     tenant = make_tenant("acme")
     with database.session() as session:
         org = session.get(Organisation, tenant.id)
         for email in ("anna@mueller.de", "bob@x.com"):
-            queries.upsert_contact(session, org, email, name=email.split("@")[0].title(), interactions=[
-                dict(date=date(2026, 10, 2), direction="in", subject="Samples received", summary=None),
-                dict(date=date(2026, 10, 9), direction="out", subject="Quotation", summary=None)])
+            queries.upsert_contact(
+                session,
+                org,
+                email,
+                name=email.split("@")[0].title(),
+                interactions=[
+                    dict(date=date(2026, 10, 2), direction="in", subject="Samples received", summary=None),
+                    dict(date=date(2026, 10, 9), direction="out", subject="Quotation", summary=None),
+                ],
+            )
     with serving(make_app(DEMO_MODE=False)) as base:
         api = Http(base)
         for i, to in enumerate([["anna@mueller.de"], ["anna@mueller.de", "bob@x.com"], ["bob@x.com"]]):
@@ -297,16 +441,20 @@ def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, 
     ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme))
     erased_on = SystemClock().now().date().isoformat()  # the erasure's date (not run at midnight)
     path = tmp_path / "list.csv"
-    path.write_text("email,name\n"
-                    "bob@x.com,Bob\n"
-                    " ANNA@Mueller.de ,Anna\n"       # the same address, written differently
-                    "hanna@mueller.de,Hanna\n", encoding="utf-8")  # another address that contains it
+    path.write_text(
+        "email,name\n"
+        "bob@x.com,Bob\n"
+        " ANNA@Mueller.de ,Anna\n"  # the same address, written differently
+        "hanna@mueller.de,Hanna\n",
+        encoding="utf-8",
+    )  # another address that contains it
 
     result = sendwise_cli("contacts", "import", str(path), "--org", acme)
     assert "imported 2, updated 0, rejected 1" in ok(result)
     assert result.stderr.decode().splitlines() == [
         f"list.csv:3: rejected: erased at the person's request on {erased_on}; remove it from the file or ask "
-        "them to re-subscribe (then import with --allow-erased)"]
+        "them to re-subscribe (then import with --allow-erased)"
+    ]
     assert set(contacts_of(database, acme)) == {"bob@x.com", "hanna@mueller.de"}
 
     # She came back and consented again.
@@ -316,8 +464,9 @@ def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, 
     assert contacts_of(database, acme)["anna@mueller.de"].name == "Anna"
     with database.session() as session:
         assert session.scalar(select(func.count()).select_from(ErasedAddress)) == 0
-        event = session.scalars(select(AuditEvent).where(AuditEvent.action == "contacts.import")
-                                .order_by(AuditEvent.id.desc())).first()
+        event = session.scalars(
+            select(AuditEvent).where(AuditEvent.action == "contacts.import").order_by(AuditEvent.id.desc())
+        ).first()
         assert event.detail["readmitted"] == 1
     # Off the list for good: a later import needs no flag.
     assert "rejected 0" in ok(sendwise_cli("contacts", "import", str(path), "--org", acme))
@@ -339,8 +488,13 @@ def test_an_erased_address_in_an_xlsx_is_rejected_too(sendwise_cli, acme, databa
 
 
 def test_csv_export_defuses_formulas_and_imports_back_unchanged(sendwise_cli, acme, make_tenant, database, tmp_path):
-    values = {"name": "=HYPERLINK(\"http://evil.example\",\"Anna\")", "company": "+49 Leuchten GmbH",
-              "role": "-buyer", "industry": "@lighting", "consent_source": "'=already quoted"}
+    values = {
+        "name": '=HYPERLINK("http://evil.example","Anna")',
+        "company": "+49 Leuchten GmbH",
+        "role": "-buyer",
+        "industry": "@lighting",
+        "consent_source": "'=already quoted",
+    }
     with database.session() as session:
         org = queries.org_by_slug(session, acme)
         queries.upsert_contact(session, org, "anna@mueller.de", **values)
@@ -349,7 +503,7 @@ def test_csv_export_defuses_formulas_and_imports_back_unchanged(sendwise_cli, ac
     rows = {r[0]: r for r in csv.reader(io.StringIO(exported[1:]))}
     assert rows["'-dash@x.com"][1:3] == ["'plain apostrophe", "a=b"]  # not formulas: left alone
     anna = rows["anna@mueller.de"]
-    assert anna[1:3] == ["'=HYPERLINK(\"http://evil.example\",\"Anna\")", "'+49 Leuchten GmbH"]
+    assert anna[1:3] == ['\'=HYPERLINK("http://evil.example","Anna")', "'+49 Leuchten GmbH"]
     assert (anna[5], anna[6], anna[9]) == ("'-buyer", "'@lighting", "''=already quoted")
 
     make_tenant("copy")
@@ -364,10 +518,13 @@ def test_csv_export_defuses_formulas_and_imports_back_unchanged(sendwise_cli, ac
 
 def test_erase_of_an_unknown_address_says_so_and_is_audited(sendwise_cli, acme, database):
     assert "0 contacts, 0 interactions, 0 sent messages" in ok(
-        sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme))
+        sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme)
+    )
     with database.session() as session:
-        assert session.scalar(select(func.count()).select_from(AuditEvent)
-                              .where(AuditEvent.action == "contact.erase")) == 1
+        assert (
+            session.scalar(select(func.count()).select_from(AuditEvent).where(AuditEvent.action == "contact.erase"))
+            == 1
+        )
 
 
 def test_erase_needs_an_address(sendwise_cli, acme):
@@ -390,9 +547,14 @@ def test_long_imports_show_a_progress_bar_on_a_terminal_only(sendwise_cli, acme,
 
     leader, follower = pty.openpty()
     try:
-        result = subprocess.run([sys.executable, "-m", "backend.cli", "contacts", "import", str(path), "--org", acme],
-                                stdout=subprocess.PIPE, stderr=follower, cwd=PROJECT_ROOT, timeout=120,
-                                env={**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"})
+        result = subprocess.run(
+            [sys.executable, "-m", "backend.cli", "contacts", "import", str(path), "--org", acme],
+            stdout=subprocess.PIPE,
+            stderr=follower,
+            cwd=PROJECT_ROOT,
+            timeout=120,
+            env={**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8"},
+        )
         os.close(follower)
         follower = None
         shown = b""

@@ -1,4 +1,5 @@
 """`sendwise sent prune`: the band index shrinks to the lookup window."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -21,10 +22,22 @@ def test_prune_drops_old_band_rows_of_every_org_and_keeps_recent_ones(sendwise_c
         kept = {}
         for slug in ("acme", "globex"):
             org = queries.org_by_slug(session, slug)
-            sent.record(session, org, sender=f"a@{slug}.cn", recipients=["x@y.de"], sent_at=now - timedelta(days=60),
-                        fingerprint=fp)
-            kept[slug] = sent.record(session, org, sender=f"a@{slug}.cn", recipients=["x@y.de"],
-                                     sent_at=now - timedelta(days=2), fingerprint=fp)[0].id
+            sent.record(
+                session,
+                org,
+                sender=f"a@{slug}.cn",
+                recipients=["x@y.de"],
+                sent_at=now - timedelta(days=60),
+                fingerprint=fp,
+            )
+            kept[slug] = sent.record(
+                session,
+                org,
+                sender=f"a@{slug}.cn",
+                recipients=["x@y.de"],
+                sent_at=now - timedelta(days=2),
+                fingerprint=fp,
+            )[0].id
     done = sendwise_cli("sent", "prune")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.decode().splitlines()

@@ -1,4 +1,5 @@
 """The readable summary `sendwise check` prints on a terminal."""
+
 from __future__ import annotations
 
 import click
@@ -9,17 +10,41 @@ REPORT = {
     "contract": "1",
     "verdict": "block",
     "findings": [
-        {"code": "compliance.suppressed_recipient", "severity": "block", "title": "Recipient has unsubscribed",
-         "message": "Marco Rossi unsubscribed on 28 Sep.", "suggestion": "Remove Marco from the recipients.",
-         "evidence": [], "recipients": ["m.rossi@rossi-illuminazione.it"]},
-        {"code": "personalization.generic_greeting", "severity": "warn", "title": "Generic greeting",
-         "message": "“Dear Sir/Madam” tells the reader this is a mass mail.", "suggestion": "Greet Marco by name.",
-         "evidence": [], "recipients": []},
+        {
+            "code": "compliance.suppressed_recipient",
+            "severity": "block",
+            "title": "Recipient has unsubscribed",
+            "message": "Marco Rossi unsubscribed on 28 Sep.",
+            "suggestion": "Remove Marco from the recipients.",
+            "evidence": [],
+            "recipients": ["m.rossi@rossi-illuminazione.it"],
+        },
+        {
+            "code": "personalization.generic_greeting",
+            "severity": "warn",
+            "title": "Generic greeting",
+            "message": "“Dear Sir/Madam” tells the reader this is a mass mail.",
+            "suggestion": "Greet Marco by name.",
+            "evidence": [],
+            "recipients": [],
+        },
     ],
-    "recipients": [{"email": "m.rossi@rossi-illuminazione.it", "external": True, "jurisdiction": "IT",
-                    "relationship": "customer", "crm": {"stage": "customer", "last_interaction": "2026-09-28"}}],
-    "context_suggestions": [{"kind": "last_interaction", "text": "Marco ordered track lights last year.",
-                             "insert": "Following up on your track light order..."}],
+    "recipients": [
+        {
+            "email": "m.rossi@rossi-illuminazione.it",
+            "external": True,
+            "jurisdiction": "IT",
+            "relationship": "customer",
+            "crm": {"stage": "customer", "last_interaction": "2026-09-28"},
+        }
+    ],
+    "context_suggestions": [
+        {
+            "kind": "last_interaction",
+            "text": "Marco ordered track lights last year.",
+            "insert": "Following up on your track light order...",
+        }
+    ],
     "elapsed_ms": 3.14159,
 }
 
@@ -27,12 +52,16 @@ REPORT = {
 def test_summary_shows_verdict_findings_recipients_and_suggestions():
     text = click.unstyle(render(REPORT))
     assert text.splitlines()[0] == "BLOCK  2 findings"
-    for expected in ("BLOCK  Recipient has unsubscribed  compliance.suppressed_recipient",
-                     "Marco Rossi unsubscribed on 28 Sep.", "→ Remove Marco from the recipients.",
-                     "recipients: m.rossi@rossi-illuminazione.it",
-                     "m.rossi@rossi-illuminazione.it  external · IT · customer · stage customer · last contact 2026-09-28",
-                     "• Marco ordered track lights last year.", "insert: Following up on your track light order...",
-                     "analysed in 3.1 ms"):
+    for expected in (
+        "BLOCK  Recipient has unsubscribed  compliance.suppressed_recipient",
+        "Marco Rossi unsubscribed on 28 Sep.",
+        "→ Remove Marco from the recipients.",
+        "recipients: m.rossi@rossi-illuminazione.it",
+        "m.rossi@rossi-illuminazione.it  external · IT · customer · stage customer · last contact 2026-09-28",
+        "• Marco ordered track lights last year.",
+        "insert: Following up on your track light order...",
+        "analysed in 3.1 ms",
+    ):
         assert expected in text
 
 

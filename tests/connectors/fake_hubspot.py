@@ -7,6 +7,7 @@ the contact-to-company associations batch read (v4: 207 with an error for
 each contact without a company) and the companies batch read. Runs on
 127.0.0.1 in a thread; faults (status codes, Retry-After, slow answers) and
 pauses are scripted per test, and every request is recorded."""
+
 from __future__ import annotations
 
 import json
@@ -73,24 +74,61 @@ def contact(cid: str, companies: list[tuple[str, str]] = (), **props: Any) -> di
 
 # Six contacts on three pages of two, as HubSpot would hold them.
 CONTACTS = [
-    contact("101", [("9001", "contact_to_company")], email="anna.schmidt@mueller-leuchten.de", firstname="Anna",
-            lastname="Schmidt", jobtitle="Head of Purchasing", lifecyclestage="opportunity",
-            hs_legal_basis="Freely given consent from contact",
-            hs_last_sales_activity_type="EMAIL_REPLY", hs_last_sales_activity_timestamp="2026-10-01T07:00:00.000Z",
-            notes_last_updated="2026-10-02T08:15:00.000Z"),
-    contact("102", email="M.Rossi@Rossi-Illuminazione.IT", firstname="Marco", lastname="Rossi",
-            company="Rossi Illuminazione S.r.l.", country="Italia", lifecyclestage="customer", hs_email_optout="true",
-            notes_last_updated="1759300000000"),  # epoch milliseconds: 2025-10-01
+    contact(
+        "101",
+        [("9001", "contact_to_company")],
+        email="anna.schmidt@mueller-leuchten.de",
+        firstname="Anna",
+        lastname="Schmidt",
+        jobtitle="Head of Purchasing",
+        lifecyclestage="opportunity",
+        hs_legal_basis="Freely given consent from contact",
+        hs_last_sales_activity_type="EMAIL_REPLY",
+        hs_last_sales_activity_timestamp="2026-10-01T07:00:00.000Z",
+        notes_last_updated="2026-10-02T08:15:00.000Z",
+    ),
+    contact(
+        "102",
+        email="M.Rossi@Rossi-Illuminazione.IT",
+        firstname="Marco",
+        lastname="Rossi",
+        company="Rossi Illuminazione S.r.l.",
+        country="Italia",
+        lifecyclestage="customer",
+        hs_email_optout="true",
+        notes_last_updated="1759300000000",
+    ),  # epoch milliseconds: 2025-10-01
     contact("103", firstname="No", lastname="Address", lifecyclestage="lead"),
-    contact("104", [("9003", "contact_to_company_unlabeled"), ("9002", "contact_to_company")],
-            email="j.dupont@electro-rhone.fr", firstname="Jean", lastname="Dupont", country="FR",
-            lifecyclestage="lead", hs_legal_basis="Legitimate interest – prospect/lead"),
-    contact("105", email="tim@kingsway-electrical.co.uk", firstname="Tim", lastname="Walker",
-            company="Kingsway Electrical Ltd", country="United Kingdom", lifecyclestage="evangelist",
-            hs_legal_basis="Legitimate interest - existing customer", hs_last_sales_activity_type="EMAIL_OPEN",
-            hs_last_sales_activity_timestamp="2026-11-20T10:00:00.000Z"),
-    contact("106", email="buyer@lakeside-lighting.com", lifecyclestage="1234567", hs_lead_status="OPEN_DEAL",
-            hs_sales_email_last_replied="2026-11-02T16:45:00.000Z", notes_last_updated="2026-11-05T09:00:00.000Z"),
+    contact(
+        "104",
+        [("9003", "contact_to_company_unlabeled"), ("9002", "contact_to_company")],
+        email="j.dupont@electro-rhone.fr",
+        firstname="Jean",
+        lastname="Dupont",
+        country="FR",
+        lifecyclestage="lead",
+        hs_legal_basis="Legitimate interest – prospect/lead",
+    ),
+    contact(
+        "105",
+        email="tim@kingsway-electrical.co.uk",
+        firstname="Tim",
+        lastname="Walker",
+        company="Kingsway Electrical Ltd",
+        country="United Kingdom",
+        lifecyclestage="evangelist",
+        hs_legal_basis="Legitimate interest - existing customer",
+        hs_last_sales_activity_type="EMAIL_OPEN",
+        hs_last_sales_activity_timestamp="2026-11-20T10:00:00.000Z",
+    ),
+    contact(
+        "106",
+        email="buyer@lakeside-lighting.com",
+        lifecyclestage="1234567",
+        hs_lead_status="OPEN_DEAL",
+        hs_sales_email_last_replied="2026-11-02T16:45:00.000Z",
+        notes_last_updated="2026-11-05T09:00:00.000Z",
+    ),
 ]
 COMPANIES = {
     "9001": {"name": "Müller Leuchten GmbH", "country": "Germany", "industry": "ELECTRICAL_ELECTRONIC_MANUFACTURING"},
@@ -100,8 +138,15 @@ COMPANIES = {
 
 
 class FakeHubSpot:
-    def __init__(self, contacts: list[dict] = CONTACTS, companies: dict[str, dict] = COMPANIES, *,
-                 token: str = TOKEN, page_size: int = 2, search_limit: int = 10_000):
+    def __init__(
+        self,
+        contacts: list[dict] = CONTACTS,
+        companies: dict[str, dict] = COMPANIES,
+        *,
+        token: str = TOKEN,
+        page_size: int = 2,
+        search_limit: int = 10_000,
+    ):
         self.contacts = contacts
         self.companies = companies
         self.token = token
@@ -132,8 +177,10 @@ class FakeHubSpot:
 
     def modify(self, cid: str, stamp: str, **props: Any) -> None:
         """Change contact `cid` as an edit in HubSpot would: new values and a new lastmodifieddate."""
-        self.contacts = [dict(c, properties={**c["properties"], **props, "lastmodifieddate": stamp})
-                         if c["id"] == cid else c for c in self.contacts]
+        self.contacts = [
+            dict(c, properties={**c["properties"], **props, "lastmodifieddate": stamp}) if c["id"] == cid else c
+            for c in self.contacts
+        ]
 
     # -- lifecycle ---------------------------------------------------------------
 
@@ -179,8 +226,16 @@ class FakeHubSpot:
         with self._lock:
             self.requests.append(Seen(method, url.path, query, dict(handler.headers), body))
             fault = self._take_fault(url.path, query)
-            pause = next((p for p in self.pauses if p.path == url.path and not p.arrived.is_set()
-                          and p.after in (None, (query.get("after") or [None])[0])), None)
+            pause = next(
+                (
+                    p
+                    for p in self.pauses
+                    if p.path == url.path
+                    and not p.arrived.is_set()
+                    and p.after in (None, (query.get("after") or [None])[0])
+                ),
+                None,
+            )
         if pause is not None:
             pause.arrived.set()
             while not (pause.resume.wait(0.05) or self._stop.is_set()):
@@ -200,8 +255,11 @@ class FakeHubSpot:
             return _send(handler, *self._associations(body or {}))
         if method == "POST" and url.path == COMPANIES_BATCH_PATH:
             return _send(handler, 200, self._companies_batch(body or {}))
-        return _send(handler, 404, {"status": "error", "message": f"no route {method} {url.path}",
-                                    "category": "OBJECT_NOT_FOUND"})
+        return _send(
+            handler,
+            404,
+            {"status": "error", "message": f"no route {method} {url.path}", "category": "OBJECT_NOT_FOUND"},
+        )
 
     def _take_fault(self, path: str, query: dict[str, list[str]]) -> Fault | None:
         after = (query.get("after") or [None])[0]
@@ -216,13 +274,14 @@ class FakeHubSpot:
         wanted = {p for value in query.get("properties", []) for p in value.split(",") if p}
         start = int((query.get("after") or ["c0"])[0].lstrip("c"))
         size = min(self.page_size, int((query.get("limit") or ["10"])[0]))
-        chunk = self.contacts[start:start + size]
+        chunk = self.contacts[start : start + size]
         results = []
         for record in chunk:
             item = _object(record, wanted)
             if "companies" in query.get("associations", []) and record["companies"]:
-                item["associations"] = {"companies": {"results": [
-                    {"id": cid, "type": kind} for cid, kind in record["companies"]]}}
+                item["associations"] = {
+                    "companies": {"results": [{"id": cid, "type": kind} for cid, kind in record["companies"]]}
+                }
             results.append(item)
         page: dict[str, Any] = {"results": results}
         if start + size < len(self.contacts):
@@ -236,24 +295,32 @@ class FakeHubSpot:
         if not 0 < limit <= SEARCH_MAX_PAGE:
             return 400, _validation_error(f"limit must be between 1 and {SEARCH_MAX_PAGE}")
         if after + limit > self.search_limit:
-            return 400, _validation_error(f"The search API returns at most {self.search_limit} results "
-                                          f"(after={after}, limit={limit})")
+            return 400, _validation_error(
+                f"The search API returns at most {self.search_limit} results (after={after}, limit={limit})"
+            )
         sorts = body.get("sorts") or []
         if len(sorts) > 1:
             return 400, _validation_error("only one sort is allowed")
         groups = body.get("filterGroups") or []
-        matches = [c for c in self.contacts
-                   if not groups or any(all(_matches(c, f) for f in g.get("filters") or []) for g in groups)]
+        matches = [
+            c
+            for c in self.contacts
+            if not groups or any(all(_matches(c, f) for f in g.get("filters") or []) for g in groups)
+        ]
         if sorts:
             sort = sorts[0] if isinstance(sorts[0], dict) else {"propertyName": sorts[0]}
             key = sort.get("propertyName")
-            matches.sort(key=lambda c: (_sortable(key, _value(c, key)), int(c["id"])),
-                         reverse=sort.get("direction") == "DESCENDING")
+            matches.sort(
+                key=lambda c: (_sortable(key, _value(c, key)), int(c["id"])),
+                reverse=sort.get("direction") == "DESCENDING",
+            )
         wanted = set(body.get("properties") or ["email", "firstname", "lastname"])
         # HubSpot pages a search by offset; `size` may be less than the limit here (page_size).
         size = min(self.page_size, limit)
-        answer: dict[str, Any] = {"total": len(matches),
-                                  "results": [_object(c, wanted) for c in matches[after:after + size]]}
+        answer: dict[str, Any] = {
+            "total": len(matches),
+            "results": [_object(c, wanted) for c in matches[after : after + size]],
+        }
         if after + size < len(matches):
             answer["paging"] = {"next": {"after": str(after + size)}}
         return 200, answer
@@ -266,16 +333,35 @@ class FakeHubSpot:
             cid = str(item.get("id"))
             links = by_id.get(cid, {}).get("companies") or []
             if not links:
-                errors.append({"status": "error", "category": "OBJECT_NOT_FOUND",
-                               "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
-                               "context": {"fromObjectId": [cid]},
-                               "message": f"No company is associated with contact {cid}."})
+                errors.append(
+                    {
+                        "status": "error",
+                        "category": "OBJECT_NOT_FOUND",
+                        "subCategory": "crm.associations.NO_ASSOCIATIONS_FOUND",
+                        "context": {"fromObjectId": [cid]},
+                        "message": f"No company is associated with contact {cid}.",
+                    }
+                )
                 continue
-            results.append({"from": {"id": cid}, "to": [
-                {"toObjectId": int(company), "associationTypes": [
-                    {"category": "HUBSPOT_DEFINED", "typeId": kind_id, "label": "Primary" if kind_id == PRIMARY else None}
-                    for kind_id in ((PRIMARY, UNLABELED) if kind == "contact_to_company" else (UNLABELED,))]}
-                for company, kind in links]})
+            results.append(
+                {
+                    "from": {"id": cid},
+                    "to": [
+                        {
+                            "toObjectId": int(company),
+                            "associationTypes": [
+                                {
+                                    "category": "HUBSPOT_DEFINED",
+                                    "typeId": kind_id,
+                                    "label": "Primary" if kind_id == PRIMARY else None,
+                                }
+                                for kind_id in ((PRIMARY, UNLABELED) if kind == "contact_to_company" else (UNLABELED,))
+                            ],
+                        }
+                        for company, kind in links
+                    ],
+                }
+            )
         answer: dict[str, Any] = {"status": "COMPLETE", "results": results, "startedAt": STAMP, "completedAt": STAMP}
         if errors:
             answer.update(numErrors=len(errors), errors=errors)
@@ -288,8 +374,9 @@ class FakeHubSpot:
             company = self.companies.get(item.get("id"))
             if company is not None:
                 props = {"hs_object_id": item["id"], **{p: company.get(p) for p in wanted}}
-                results.append({"id": item["id"], "properties": props, "createdAt": STAMP, "updatedAt": STAMP,
-                                "archived": False})
+                results.append(
+                    {"id": item["id"], "properties": props, "createdAt": STAMP, "updatedAt": STAMP, "archived": False}
+                )
         return {"status": "COMPLETE", "results": results, "startedAt": STAMP, "completedAt": STAMP}
 
 
@@ -327,8 +414,14 @@ def _sortable(name: str, value: Any) -> Any:
 def _matches(record: dict[str, Any], flt: dict[str, Any]) -> bool:
     name, operator = flt["propertyName"], flt["operator"]
     have, want = _sortable(name, _value(record, name)), _sortable(name, flt.get("value"))
-    return {"EQ": have == want, "NEQ": have != want, "GT": have > want, "GTE": have >= want,
-            "LT": have < want, "LTE": have <= want}[operator]
+    return {
+        "EQ": have == want,
+        "NEQ": have != want,
+        "GT": have > want,
+        "GTE": have >= want,
+        "LT": have < want,
+        "LTE": have <= want,
+    }[operator]
 
 
 def _validation_error(message: str) -> dict[str, Any]:
@@ -337,10 +430,17 @@ def _validation_error(message: str) -> dict[str, Any]:
 
 def _error_body(status: int) -> dict[str, Any]:
     return {
-        401: {"status": "error", "category": "INVALID_AUTHENTICATION",
-              "message": "Authentication credentials not found. This API supports OAuth 2.0 authentication."},
-        429: {"status": "error", "errorType": "RATE_LIMIT", "policyName": "TEN_SECONDLY_ROLLING",
-              "message": "You have reached your ten_secondly_rolling limit."},
+        401: {
+            "status": "error",
+            "category": "INVALID_AUTHENTICATION",
+            "message": "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
+        },
+        429: {
+            "status": "error",
+            "errorType": "RATE_LIMIT",
+            "policyName": "TEN_SECONDLY_ROLLING",
+            "message": "You have reached your ten_secondly_rolling limit.",
+        },
     }.get(status, {"status": "error", "message": "internal error", "category": "INTERNAL_ERROR"})
 
 

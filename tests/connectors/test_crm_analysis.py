@@ -1,5 +1,6 @@
 """Analysis through the real HTTP API while the CRM is fine, down, or not
 configured: it always answers, and the report's `crm` key says which."""
+
 from __future__ import annotations
 
 import pytest
@@ -69,19 +70,28 @@ def test_a_failed_sync_after_a_good_one_says_unavailable_and_how_old_the_data_is
     assert anna_in(report)["crm"]["stage"] == "negotiation"  # the older copy is still used
 
 
-@pytest.mark.parametrize(("status", "success", "expected"), [
-    ("ok", True, "ok"),
-    ("running", True, "ok"),  # a sync in progress: the last good one still counts
-    ("running", False, "unavailable"),
-    ("failed", True, "unavailable"),
-    ("failed", False, "unavailable"),
-])
+@pytest.mark.parametrize(
+    ("status", "success", "expected"),
+    [
+        ("ok", True, "ok"),
+        ("running", True, "ok"),  # a sync in progress: the last good one still counts
+        ("running", False, "unavailable"),
+        ("failed", True, "unavailable"),
+        ("failed", False, "unavailable"),
+    ],
+)
 def test_describe(status, success, expected):
     from datetime import datetime, timezone
 
     at = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
-    row = CrmSync(source="hubspot", status=status, started_at=at, finished_at=at,
-                  last_success_at=at if success else None, error="cannot reach HubSpot" if status == "failed" else None)
+    row = CrmSync(
+        source="hubspot",
+        status=status,
+        started_at=at,
+        finished_at=at,
+        last_success_at=at if success else None,
+        error="cannot reach HubSpot" if status == "failed" else None,
+    )
     state = describe(row)
     assert state["status"] == expected and state["source"] == "hubspot"
     if expected == "ok":

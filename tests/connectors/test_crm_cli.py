@@ -1,4 +1,5 @@
 """`sendwise crm …` through real subprocesses against the local fake HubSpot."""
+
 from __future__ import annotations
 
 import os
@@ -18,8 +19,15 @@ def run(database_url, demo_org):
         full_env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8", "HUBSPOT_TOKEN": TOKEN}
         full_env.pop("SENDWISE_HUBSPOT_BASE_URL", None)
         full_env.update(env or {})
-        return subprocess.run([sys.executable, "-m", "backend.cli", *args], capture_output=True, cwd=PROJECT_ROOT,
-                              env=full_env, timeout=60, text=True)
+        return subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args],
+            capture_output=True,
+            cwd=PROJECT_ROOT,
+            env=full_env,
+            timeout=60,
+            text=True,
+        )
+
     return run
 
 
@@ -36,11 +44,21 @@ def one_line_error(result) -> str:
 def test_sync_prints_progress_on_stderr_and_a_summary_on_stdout(run, database):
     with FakeHubSpot() as base:
         # The base URL from the environment, as documented.
-        result = run("crm", "sync", "hubspot", "--org", "demo", "--token-env", "HUBSPOT_TOKEN",
-                     env={"SENDWISE_HUBSPOT_BASE_URL": base})
+        result = run(
+            "crm",
+            "sync",
+            "hubspot",
+            "--org",
+            "demo",
+            "--token-env",
+            "HUBSPOT_TOKEN",
+            env={"SENDWISE_HUBSPOT_BASE_URL": base},
+        )
     assert result.returncode == 0, result.stderr
-    assert result.stdout == ("hubspot: 6 contacts fetched in 3 pages for demo: 5 created, 0 updated, 0 unchanged, "
-                             "1 skipped (1 without email)\n")
+    assert result.stdout == (
+        "hubspot: 6 contacts fetched in 3 pages for demo: 5 created, 0 updated, 0 unchanged, "
+        "1 skipped (1 without email)\n"
+    )
     assert result.stderr.splitlines() == [f"hubspot: page {n}: 2 contacts ({2 * n} so far)" for n in (1, 2, 3)]
     assert TOKEN not in result.stdout + result.stderr
     assert len(stored(database)) == 5
@@ -53,30 +71,49 @@ def test_sync_prints_progress_on_stderr_and_a_summary_on_stdout(run, database):
 
 def test_a_refused_token_is_one_line_and_exit_2(run, database):
     with FakeHubSpot() as base:
-        result = run("crm", "sync", "hubspot", "--org", "demo", "--token-env", "HUBSPOT_TOKEN", "--base-url", base,
-                     env={"HUBSPOT_TOKEN": "pat-eu1-wrong"})
+        result = run(
+            "crm",
+            "sync",
+            "hubspot",
+            "--org",
+            "demo",
+            "--token-env",
+            "HUBSPOT_TOKEN",
+            "--base-url",
+            base,
+            env={"HUBSPOT_TOKEN": "pat-eu1-wrong"},
+        )
     line = one_line_error(result)
-    assert line == ("sendwise: error: hubspot sync failed: HubSpot rejected $HUBSPOT_TOKEN (401 Unauthorized) "
-                    "while reading contacts: check the private-app token")
+    assert line == (
+        "sendwise: error: hubspot sync failed: HubSpot rejected $HUBSPOT_TOKEN (401 Unauthorized) "
+        "while reading contacts: check the private-app token"
+    )
     assert "pat-eu1-wrong" not in result.stderr
     assert sync_row(database).status == "failed"
 
 
 def test_hubspot_down_is_one_line_and_exit_2(run, database):
     base = f"http://127.0.0.1:{free_port()}"
-    line = one_line_error(run("crm", "sync", "hubspot", "--org", "demo", "--token-env", "HUBSPOT_TOKEN",
-                              "--base-url", base))
+    line = one_line_error(
+        run("crm", "sync", "hubspot", "--org", "demo", "--token-env", "HUBSPOT_TOKEN", "--base-url", base)
+    )
     assert line == f"sendwise: error: hubspot sync failed: cannot reach HubSpot at {base}: connection refused"
     row = sync_row(database)
     assert (row.status, row.error) == ("failed", f"cannot reach HubSpot at {base}: connection refused")
 
 
-@pytest.mark.parametrize(("args", "expected"), [
-    pytest.param(["--token-env", "NO_SUCH_VARIABLE"],
-                 "hubspot sync failed: environment variable NO_SUCH_VARIABLE is not set", id="missing-env-var"),
-    pytest.param(["--token-env", TOKEN], "not the token itself", id="token-instead-of-variable-name"),
-    pytest.param(["--org", "nope", "--token-env", "HUBSPOT_TOKEN"], "no organisation 'nope'", id="unknown-org"),
-])
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        pytest.param(
+            ["--token-env", "NO_SUCH_VARIABLE"],
+            "hubspot sync failed: environment variable NO_SUCH_VARIABLE is not set",
+            id="missing-env-var",
+        ),
+        pytest.param(["--token-env", TOKEN], "not the token itself", id="token-instead-of-variable-name"),
+        pytest.param(["--org", "nope", "--token-env", "HUBSPOT_TOKEN"], "no organisation 'nope'", id="unknown-org"),
+    ],
+)
 def test_configuration_errors_are_one_line_and_exit_2(run, database, args, expected):
     if "--org" not in args:
         args = ["--org", "demo", *args]

@@ -1,6 +1,7 @@
 """The HubSpot connector, the real hubspot-api-client, a local fake of the
 CRM API and a real store: what lands in the database, incremental syncs,
 erased addresses, and how failures are reported and recorded."""
+
 from __future__ import annotations
 
 import socket
@@ -20,7 +21,14 @@ from backend.storage.context import contact_to_contract
 from backend.storage.models import CrmSync
 from nlp.jurisdiction import country_code
 from tests.connectors.fake_hubspot import (
-    ASSOCIATIONS_PATH, COMPANIES, COMPANIES_BATCH_PATH, CONTACTS, CONTACTS_PATH, SEARCH_PATH, TOKEN, FakeHubSpot,
+    ASSOCIATIONS_PATH,
+    COMPANIES,
+    COMPANIES_BATCH_PATH,
+    CONTACTS,
+    CONTACTS_PATH,
+    SEARCH_PATH,
+    TOKEN,
+    FakeHubSpot,
     contact,
 )
 
@@ -45,11 +53,24 @@ def hubspot(fake):
 
 def run_sync(database, base, *, token=TOKEN, timeout=5.0, lines=None, full=False, org=DEMO_ORG_SLUG):
     def connect():
-        return HubSpotConnector(token, token_label="$HUBSPOT_TOKEN", base_url=base, timeout=timeout,
-                                progress=(lines.append if lines is not None else None))
+        return HubSpotConnector(
+            token,
+            token_label="$HUBSPOT_TOKEN",
+            base_url=base,
+            timeout=timeout,
+            progress=(lines.append if lines is not None else None),
+        )
+
     # The fake HubSpot stamps edits with the real time, so the sync runs on the real clock.
-    return sync_contacts(database, org, "hubspot", connect, clock=SystemClock(), full=full,
-                         progress=(lines.append if lines is not None else None))
+    return sync_contacts(
+        database,
+        org,
+        "hubspot",
+        connect,
+        clock=SystemClock(),
+        full=full,
+        progress=(lines.append if lines is not None else None),
+    )
 
 
 def now_stamp() -> str:
@@ -80,6 +101,7 @@ def free_port() -> int:
 
 
 # --- what is stored ------------------------------------------------------------------
+
 
 def test_sync_stores_contacts_mapped_to_the_contract(database, demo_org, hubspot):
     _fake, base = hubspot
@@ -148,14 +170,20 @@ def test_resync_is_idempotent(database, demo_org, hubspot):
     run_sync(database, base)
     first = stored(database)
     with database.session() as session:
-        ids_before = sorted(i.id for c in queries.contacts_by_email(
-            session, queries.org_by_slug(session, DEMO_ORG_SLUG), SYNCED) for i in c.interactions)
+        ids_before = sorted(
+            i.id
+            for c in queries.contacts_by_email(session, queries.org_by_slug(session, DEMO_ORG_SLUG), SYNCED)
+            for i in c.interactions
+        )
     result = run_sync(database, base, full=True)
     assert (result.created, result.updated, result.unchanged) == (0, 0, 5)
     assert stored(database) == first
     with database.session() as session:
-        ids_after = sorted(i.id for c in queries.contacts_by_email(
-            session, queries.org_by_slug(session, DEMO_ORG_SLUG), SYNCED) for i in c.interactions)
+        ids_after = sorted(
+            i.id
+            for c in queries.contacts_by_email(session, queries.org_by_slug(session, DEMO_ORG_SLUG), SYNCED)
+            for i in c.interactions
+        )
     assert ids_after == ids_before  # nothing rewritten
 
 
@@ -175,10 +203,23 @@ def test_sync_keeps_what_people_entered(database, demo_org, hubspot):
     with database.session() as session:
         org = queries.org_by_slug(session, DEMO_ORG_SLUG)
         queries.upsert_contact(
-            session, org, DUPONT, kind="b2b", industry="lighting wholesale", consent_status="opt_in",
-            consent_source="Light+Building form", consent_date=date(2026, 3, 10),
-            interactions=[{"date": date(2026, 3, 10), "direction": "in", "subject": "Visit at our booth",
-                           "summary": "Wants 4000K panels"}])
+            session,
+            org,
+            DUPONT,
+            kind="b2b",
+            industry="lighting wholesale",
+            consent_status="opt_in",
+            consent_source="Light+Building form",
+            consent_date=date(2026, 3, 10),
+            interactions=[
+                {
+                    "date": date(2026, 3, 10),
+                    "direction": "in",
+                    "subject": "Visit at our booth",
+                    "summary": "Wants 4000K panels",
+                }
+            ],
+        )
     result = run_sync(database, base)
     assert result.updated == 1
     dupont = stored(database)[DUPONT]
@@ -186,16 +227,18 @@ def test_sync_keeps_what_people_entered(database, demo_org, hubspot):
     assert dupont["industry"] == "wholesale"  # HubSpot has a value: it wins
     # HubSpot's "unknown" does not erase consent recorded here.
     assert dupont["consent"] == {"status": "opt_in", "source": "Light+Building form", "date": "2026-03-10"}
-    assert dupont["interactions"] == [{"date": "2026-03-10", "direction": "in", "subject": "Visit at our booth",
-                                       "summary": "Wants 4000K panels"}]
+    assert dupont["interactions"] == [
+        {"date": "2026-03-10", "direction": "in", "subject": "Visit at our booth", "summary": "Wants 4000K panels"}
+    ]
 
 
 def test_sync_never_undoes_an_opt_out(database, demo_org, hubspot):
     _fake, base = hubspot
     with database.session() as session:
         org = queries.org_by_slug(session, DEMO_ORG_SLUG)
-        queries.upsert_contact(session, org, TIM, unsubscribed=True, consent_status="opt_out",
-                               consent_source="asked by phone")
+        queries.upsert_contact(
+            session, org, TIM, unsubscribed=True, consent_status="opt_out", consent_source="asked by phone"
+        )
     result = run_sync(database, base)
     assert result.kept_opt_outs == 1
     assert "kept 1 opt-out" in result.summary()
@@ -214,13 +257,19 @@ def test_a_good_sync_is_recorded(database, demo_org, hubspot):
     assert row.last_success_at == row.finished_at == result.finished_at
     assert row.last_success_started_at == row.started_at < row.finished_at
     assert row.stats["fetched"] == 6 and row.stats["skipped"] == {"without email": 1}
-    assert lines == ["hubspot: page 1: 2 contacts (2 so far)", "hubspot: page 2: 2 contacts (4 so far)",
-                     "hubspot: page 3: 2 contacts (6 so far)"]
-    assert result.summary() == ("hubspot: 6 contacts fetched in 3 pages for demo: 5 created, 0 updated, "
-                                "0 unchanged, 1 skipped (1 without email)")
+    assert lines == [
+        "hubspot: page 1: 2 contacts (2 so far)",
+        "hubspot: page 2: 2 contacts (4 so far)",
+        "hubspot: page 3: 2 contacts (6 so far)",
+    ]
+    assert result.summary() == (
+        "hubspot: 6 contacts fetched in 3 pages for demo: 5 created, 0 updated, "
+        "0 unchanged, 1 skipped (1 without email)"
+    )
 
 
 # --- failures --------------------------------------------------------------------------
+
 
 def fails(database, base, kind: str, **kw) -> str:
     with pytest.raises(ConnectorError) as caught:
@@ -236,8 +285,9 @@ def fails(database, base, kind: str, **kw) -> str:
 def test_a_wrong_token_is_a_401_named_after_its_variable(database, demo_org, hubspot):
     fake, base = hubspot
     message = fails(database, base, "auth", token="pat-eu1-wrong")
-    assert message == ("HubSpot rejected $HUBSPOT_TOKEN (401 Unauthorized) while reading contacts: "
-                       "check the private-app token")
+    assert message == (
+        "HubSpot rejected $HUBSPOT_TOKEN (401 Unauthorized) while reading contacts: check the private-app token"
+    )
     assert "pat-eu1-wrong" not in message
     assert fake.seen(CONTACTS_PATH)[0].headers["Authorization"] == "Bearer pat-eu1-wrong"
     assert stored(database) == {}
@@ -245,11 +295,19 @@ def test_a_wrong_token_is_a_401_named_after_its_variable(database, demo_org, hub
 
 def test_a_missing_scope_is_a_403_with_hubspot_s_reason(database, demo_org, hubspot):
     fake, base = hubspot
-    fake.fail(COMPANIES_BATCH_PATH, 403, body={"status": "error", "category": "MISSING_SCOPES",
-                                               "message": "This app hasn't been granted all required scopes"})
+    fake.fail(
+        COMPANIES_BATCH_PATH,
+        403,
+        body={
+            "status": "error",
+            "category": "MISSING_SCOPES",
+            "message": "This app hasn't been granted all required scopes",
+        },
+    )
     message = fails(database, base, "auth")
-    assert message == ("HubSpot refused access (403) while reading companies: "
-                       "This app hasn't been granted all required scopes")
+    assert message == (
+        "HubSpot refused access (403) while reading companies: This app hasn't been granted all required scopes"
+    )
 
 
 def test_a_server_error_mid_sync_keeps_the_pages_before_it(database, demo_org, hubspot):
@@ -339,6 +397,7 @@ def test_an_unknown_organisation_records_nothing(database, demo_org, hubspot):
 
 # --- incremental syncs ------------------------------------------------------------------
 
+
 def test_after_a_good_sync_only_contacts_modified_since_are_fetched(database, demo_org, fake):
     with fake as base:
         run_sync(database, base)
@@ -354,8 +413,9 @@ def test_after_a_good_sync_only_contacts_modified_since_are_fetched(database, de
     assert fake.seen(CONTACTS_PATH) == []
     [search] = fake.seen(SEARCH_PATH)
     since = first_start - INCREMENTAL_OVERLAP
-    assert search.body["filterGroups"] == [{"filters": [
-        {"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(millis(since))}]}]
+    assert search.body["filterGroups"] == [
+        {"filters": [{"propertyName": "lastmodifieddate", "operator": "GTE", "value": str(millis(since))}]}
+    ]
     assert search.body["sorts"] == [{"propertyName": "lastmodifieddate", "direction": "ASCENDING"}]
     assert set(CONTACT_PROPERTIES) <= set(search.body["properties"])
     assert search.headers["Authorization"] == f"Bearer {TOKEN}"
@@ -366,7 +426,9 @@ def test_after_a_good_sync_only_contacts_modified_since_are_fetched(database, de
     assert (dupont["role"], dupont["company"], dupont["country"]) == ("Acheteur", "Électro Rhône SAS", "FR")
     assert result.since == since
     assert lines[0] == f"hubspot: reading contacts modified since {since:%Y-%m-%d %H:%M} UTC (--full reads all)"
-    assert result.summary().startswith(f"hubspot: 1 contacts modified since {since:%Y-%m-%d %H:%M} UTC fetched in 1 page")
+    assert result.summary().startswith(
+        f"hubspot: 1 contacts modified since {since:%Y-%m-%d %H:%M} UTC fetched in 1 page"
+    )
 
 
 def test_a_contact_without_a_company_in_an_incremental_sync(database, demo_org, fake):
@@ -400,9 +462,14 @@ def test_a_failed_sync_does_not_move_the_start_of_the_next_incremental_one(datab
 
 def stamped(offsets: list[int], base: datetime = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)) -> list[dict]:
     """Contacts c1, c2, … modified `offsets` seconds after `base`."""
-    return [contact(str(n), email=f"c{n}@example-{n}.de",
-                    lastmodifieddate=(base + timedelta(seconds=s)).isoformat().replace("+00:00", "Z"))
-            for n, s in enumerate(offsets, start=1)]
+    return [
+        contact(
+            str(n),
+            email=f"c{n}@example-{n}.de",
+            lastmodifieddate=(base + timedelta(seconds=s)).isoformat().replace("+00:00", "Z"),
+        )
+        for n, s in enumerate(offsets, start=1)
+    ]
 
 
 def changed_since(base: str, since: datetime) -> list[str]:
@@ -418,18 +485,29 @@ def test_the_search_limit_is_paged_around_by_restarting_from_the_last_time_seen(
 
     monkeypatch.setattr(hubspot, "SEARCH_LIMIT", 5)
     # Three contacts share second 5, across the end of the first query; c0 is older than `since`.
-    contacts = [contact("0", email="c0@old.de", lastmodifieddate="2026-11-01T00:00:00Z"),
-                *stamped([1, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 10])]
+    contacts = [
+        contact("0", email="c0@old.de", lastmodifieddate="2026-11-01T00:00:00Z"),
+        *stamped([1, 2, 3, 4, 5, 5, 5, 6, 7, 8, 9, 10]),
+    ]
     fake = FakeHubSpot(contacts, search_limit=5, page_size=2)
     with fake as base:
         emails = changed_since(base, datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
     assert emails == [f"c{n}@example-{n}.de" for n in range(1, 13)]  # each once, oldest first
-    starts = [(r.body["filterGroups"][0]["filters"][0]["value"], r.body.get("after"), r.body["limit"])
-              for r in fake.seen(SEARCH_PATH)]
+    starts = [
+        (r.body["filterGroups"][0]["filters"][0]["value"], r.body.get("after"), r.body["limit"])
+        for r in fake.seen(SEARCH_PATH)
+    ]
     t = [str(millis(datetime(2026, 11, 27, 9, 0, s, tzinfo=timezone.utc))) for s in range(11)]
-    assert starts == [(t[0], None, 5), (t[0], "2", 3), (t[0], "4", 1),   # 5 results: the limit
-                      (t[5], None, 5), (t[5], "2", 3), (t[5], "4", 1),   # again from second 5
-                      (t[7], None, 5), (t[7], "2", 3)]                   # from second 7 to the end
+    assert starts == [
+        (t[0], None, 5),
+        (t[0], "2", 3),
+        (t[0], "4", 1),  # 5 results: the limit
+        (t[5], None, 5),
+        (t[5], "2", 3),
+        (t[5], "4", 1),  # again from second 5
+        (t[7], None, 5),
+        (t[7], "2", 3),
+    ]  # from second 7 to the end
 
 
 def test_a_search_paged_beyond_the_limit_is_refused_by_the_fake_as_by_hubspot():
@@ -438,8 +516,10 @@ def test_a_search_paged_beyond_the_limit_is_refused_by_the_fake_as_by_hubspot():
         with pytest.raises(ConnectorError) as caught:
             changed_since(base, datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
     assert caught.value.kind == "bad_response"
-    assert str(caught.value) == ("HubSpot answered 400 Bad Request while searching contacts: "
-                                 "The search API returns at most 5 results (after=0, limit=100)")
+    assert str(caught.value) == (
+        "HubSpot answered 400 Bad Request while searching contacts: "
+        "The search API returns at most 5 results (after=0, limit=100)"
+    )
 
 
 def test_more_contacts_in_one_millisecond_than_a_search_returns_needs_a_full_sync(monkeypatch):
@@ -453,6 +533,7 @@ def test_more_contacts_in_one_millisecond_than_a_search_returns_needs_a_full_syn
 
 
 # --- erased addresses --------------------------------------------------------------------
+
 
 def erase(database, email: str, org: str = DEMO_ORG_SLUG) -> None:
     with database.session() as session:

@@ -1,6 +1,7 @@
 """One sync per organisation and CRM at a time: the crm_syncs row is the
 lock, across processes and on SQLite and PostgreSQL; a crashed sync's lock
 expires, and a sync that lost its lock stops."""
+
 from __future__ import annotations
 
 import os
@@ -27,8 +28,13 @@ SYNC = ["crm", "sync", "hubspot", "--org", DEMO_ORG_SLUG, "--token-env", "HUBSPO
 
 
 def cli(database_url: str, base: str) -> tuple[list[str], dict[str, str]]:
-    env = {**os.environ, "DATABASE_URL": database_url, "PYTHONIOENCODING": "utf-8", "HUBSPOT_TOKEN": TOKEN,
-           "SENDWISE_HUBSPOT_BASE_URL": base}
+    env = {
+        **os.environ,
+        "DATABASE_URL": database_url,
+        "PYTHONIOENCODING": "utf-8",
+        "HUBSPOT_TOKEN": TOKEN,
+        "SENDWISE_HUBSPOT_BASE_URL": base,
+    }
     return [sys.executable, "-m", "backend.cli", *SYNC], env
 
 
@@ -42,8 +48,9 @@ def test_a_second_sync_while_one_runs_is_refused(database_url, database, demo_or
     paused = fake.pause(CONTACTS_PATH, after="c2")  # the first sync stops in the middle, page one stored
     with fake as base:
         command, env = cli(database_url, base)
-        first = subprocess.Popen(command, cwd=PROJECT_ROOT, env=env, text=True,
-                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        first = subprocess.Popen(
+            command, cwd=PROJECT_ROOT, env=env, text=True, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+        )
         try:
             assert paused.arrived.wait(60), "the first sync never asked for page two"
             holder = sync_row(database)
@@ -91,10 +98,13 @@ def test_of_many_syncs_starting_at_once_exactly_one_gets_the_lock(database, demo
         set_row(database, status="ok", run_id=None)
 
 
-@pytest.mark.parametrize(("idle", "taken_over"), [
-    pytest.param(LOCK_EXPIRES + timedelta(minutes=1), True, id="crashed-sync-is-taken-over"),
-    pytest.param(LOCK_EXPIRES - timedelta(minutes=1), False, id="slow-sync-is-not"),
-])
+@pytest.mark.parametrize(
+    ("idle", "taken_over"),
+    [
+        pytest.param(LOCK_EXPIRES + timedelta(minutes=1), True, id="crashed-sync-is-taken-over"),
+        pytest.param(LOCK_EXPIRES - timedelta(minutes=1), False, id="slow-sync-is-not"),
+    ],
+)
 def test_the_lock_of_a_sync_without_progress_expires(database, demo_org, idle, taken_over):
     with FakeHubSpot() as base:
         run_sync(database, base)

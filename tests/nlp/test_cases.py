@@ -3,6 +3,7 @@
 `shared/` are the project's reference examples; `extra/` are more drafts of the
 same families, labelled from the contract without looking at the engine.
 """
+
 from __future__ import annotations
 
 import json
@@ -18,7 +19,7 @@ CASES = sorted((Path(__file__).parent.parent / "cases").glob("*/*.json"))
 @pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
 def test_case(path: Path):
     case = json.loads(path.read_text(encoding="utf-8"))
-    report = analyze(case)          # unknown keys (id, notes, expect) are ignored
+    report = analyze(case)  # unknown keys (id, notes, expect) are ignored
     got = {f["code"] for f in report["findings"]}
     expect = case["expect"]
     assert set(expect.get("must", [])) - got == set(), case.get("notes")

@@ -1,4 +1,5 @@
 """compliance.*: consent by jurisdiction, opt-out, identity, postal address, suppression, ads, subjects."""
+
 from __future__ import annotations
 
 import pytest
@@ -12,11 +13,15 @@ def test_unsubscribe_missing_on_a_pitch():
     assert "compliance.unsubscribe_missing" in codes(request(NO_OPTOUT))
 
 
-@pytest.mark.parametrize("line", [
-    "To unsubscribe, reply STOP.", "Reply 'remove' and we will not contact you again.",
-    "Wenn Sie keine weiteren E-Mails wünschen, können Sie jederzeit widersprechen.",
-    "如不想再收到此类邮件，请回复退订。",
-])
+@pytest.mark.parametrize(
+    "line",
+    [
+        "To unsubscribe, reply STOP.",
+        "Reply 'remove' and we will not contact you again.",
+        "Wenn Sie keine weiteren E-Mails wünschen, können Sie jederzeit widersprechen.",
+        "如不想再收到此类邮件，请回复退订。",
+    ],
+)
 def test_unsubscribe_line_in_any_language_is_enough(line):
     assert "compliance.unsubscribe_missing" not in codes(request(NO_OPTOUT + "\n\n" + line))
 
@@ -34,14 +39,13 @@ US = contact("dan@whitaker-industrial.com", "Dan Whitaker", "Whitaker Industrial
 
 
 def test_postal_address_missing_to_a_us_recipient():
-    body = NO_OPTOUT.replace("\n" + ADDRESS, "") + "\n\nTo unsubscribe, reply \"unsubscribe\"."
+    body = NO_OPTOUT.replace("\n" + ADDRESS, "") + '\n\nTo unsubscribe, reply "unsubscribe".'
     req = request(body.replace("Anna", "Dan"), to=[person(US["email"], "Dan Whitaker")], contacts=[US])
     assert "compliance.postal_address_missing" in codes(req)
 
 
 def test_postal_address_shortened_in_the_signature_counts():
-    body = (PITCH.replace("\n" + ADDRESS, "\nNo. 12 Guzhen Lighting Ave., Zhongshan, China")
-            .replace("Anna", "Dan"))
+    body = PITCH.replace("\n" + ADDRESS, "\nNo. 12 Guzhen Lighting Ave., Zhongshan, China").replace("Anna", "Dan")
     req = request(body, to=[person(US["email"], "Dan Whitaker")], contacts=[US])
     assert "compliance.postal_address_missing" not in codes(req)
 
@@ -81,7 +85,8 @@ def test_consent_needed_for_a_uk_sole_trader():
 def test_consent_needed_for_a_consumer_in_france_but_not_a_french_business():
     fr_b2b = contact("c.martin@martin-eclairage.fr", "Claire Martin", "Martin Eclairage SARL", "FR")
     assert "compliance.consent_missing" not in codes(
-        request(PITCH, to=[person(fr_b2b["email"], "Claire Martin")], contacts=[fr_b2b]))
+        request(PITCH, to=[person(fr_b2b["email"], "Claire Martin")], contacts=[fr_b2b])
+    )
     assert "compliance.consent_missing" in codes(request(PITCH, to=[person("claire.martin@orange.fr", "Claire")]))
 
 
@@ -92,8 +97,14 @@ def test_consent_recorded_opt_in_or_existing_customer_is_enough():
 
 
 def test_casl_implied_consent_expires():
-    ca = contact("m.roy@roy-eclairage.ca", "Marc Roy", "Roy Éclairage Inc.", "CA", stage="customer",
-                 interactions=[{"date": "2023-05-01", "direction": "in", "subject": "Order", "summary": "Bought 200 spots"}])
+    ca = contact(
+        "m.roy@roy-eclairage.ca",
+        "Marc Roy",
+        "Roy Éclairage Inc.",
+        "CA",
+        stage="customer",
+        interactions=[{"date": "2023-05-01", "direction": "in", "subject": "Order", "summary": "Bought 200 spots"}],
+    )
     req = request(PITCH.replace("Anna", "Marc"), to=[person(ca["email"], "Marc Roy")], contacts=[ca])
     f = finding(req, "compliance.consent_missing")
     assert f and "expired" in f["message"]
@@ -124,8 +135,11 @@ def test_ad_not_identified_for_us_without_opt_in():
 
 
 def test_ad_identified_or_opted_in_us_recipient():
-    req = request(PITCH.replace("Anna", "Dan") + "\nThis email is an advertisement from Lumos Lighting.",
-                  to=[person(US["email"], "Dan Whitaker")], contacts=[US])
+    req = request(
+        PITCH.replace("Anna", "Dan") + "\nThis email is an advertisement from Lumos Lighting.",
+        to=[person(US["email"], "Dan Whitaker")],
+        contacts=[US],
+    )
     assert "compliance.ad_not_identified" not in codes(req)
     opted = dict(US, consent={"status": "opt_in"})
     req = request(PITCH.replace("Anna", "Dan"), to=[person(US["email"], "Dan Whitaker")], contacts=[opted])

@@ -1,4 +1,5 @@
 """deliverability.*: spam phrases, shouting, shorteners, misleading links, image-only mail, attachments."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,7 +11,7 @@ def test_spam_phrases_with_evidence_offsets():
     body = PITCH.replace("Could I send", "Best price guaranteed, act now! Could I send")
     f = finding(request(body), "deliverability.spam_phrases")
     assert f and f["severity"] == "info"
-    assert {body[e["start"]:e["end"]].lower() for e in f["evidence"]} >= {"best price", "act now"}
+    assert {body[e["start"] : e["end"]].lower() for e in f["evidence"]} >= {"best price", "act now"}
 
 
 def test_spam_phrases_ignore_the_quoted_customer_message():
@@ -38,11 +39,15 @@ def test_link_shortener_not_for_own_domain_links():
     assert "deliverability.link_shortener" not in codes(request(body))
 
 
-HTML = ("<p>Dear Anna,</p><p>{text}</p>{images}<p><a href='{href}'>{shown}</a></p>"
-        "<p>Zhongshan Lumos Lighting Co., Ltd. · <a href='https://www.lumos-lighting.cn/unsubscribe'>Unsubscribe</a></p>")
-TEXT = ("I saw on your website that Müller Licht is opening a showroom in Köln. Our new CRI 97 track spots "
-        "suit galleries and shops; they come in 3000K and 4000K with 15, 24 and 36 degree beams, and we "
-        "keep stock in Rotterdam so that small orders arrive within a week. ") * 2
+HTML = (
+    "<p>Dear Anna,</p><p>{text}</p>{images}<p><a href='{href}'>{shown}</a></p>"
+    "<p>Zhongshan Lumos Lighting Co., Ltd. · <a href='https://www.lumos-lighting.cn/unsubscribe'>Unsubscribe</a></p>"
+)
+TEXT = (
+    "I saw on your website that Müller Licht is opening a showroom in Köln. Our new CRI 97 track spots "
+    "suit galleries and shops; they come in 3000K and 4000K with 15, 24 and 36 degree beams, and we "
+    "keep stock in Rotterdam so that small orders arrive within a week. "
+) * 2
 
 
 def html_request(text=TEXT, images="", href="https://www.lumos-lighting.cn/2027", shown="www.lumos-lighting.cn/2027"):
@@ -64,15 +69,26 @@ def test_image_heavy_html():
 
 
 def test_image_heavy_not_for_text_with_a_logo_and_a_tracking_pixel():
-    imgs = ("<img src='https://www.lumos-lighting.cn/logo.png' width='120' height='40'>"
-            "<img src='https://t.example/p.gif' width='1' height='1'>")
+    imgs = (
+        "<img src='https://www.lumos-lighting.cn/logo.png' width='120' height='40'>"
+        "<img src='https://t.example/p.gif' width='1' height='1'>"
+    )
     assert "deliverability.image_heavy" not in codes(html_request(images=imgs))
 
 
-@pytest.mark.parametrize("name,ctype", [("pricelist.zip", "application/zip"), ("setup.exe", "application/octet-stream"),
-                                        ("catalogue.pdf.exe", ""), ("order.docm", "")])
+@pytest.mark.parametrize(
+    "name,ctype",
+    [
+        ("pricelist.zip", "application/zip"),
+        ("setup.exe", "application/octet-stream"),
+        ("catalogue.pdf.exe", ""),
+        ("order.docm", ""),
+    ],
+)
 def test_risky_attachment_types(name, ctype):
-    req = request(REPLY, reply=True, contacts=[CUSTOMER], attachments=[{"name": name, "size": 300000, "content_type": ctype}])
+    req = request(
+        REPLY, reply=True, contacts=[CUSTOMER], attachments=[{"name": name, "size": 300000, "content_type": ctype}]
+    )
     assert "deliverability.risky_attachment" in codes(req)
 
 

@@ -1,4 +1,5 @@
 """The engine's contract: report shape, policy, locale, validation, suggestions, registry."""
+
 from __future__ import annotations
 
 import copy
@@ -23,12 +24,18 @@ def test_report_shape():
         assert set(f) == {"code", "severity", "title", "message", "suggestion", "evidence", "recipients"}
         assert f["code"] in CODES and f["severity"] in ("info", "warn", "block")
     assert report["recipients"][0] == {
-        "email": "anna.schmidt@mueller-licht.de", "field": "to", "external": True, "jurisdiction": "DE",
-        "kind": "business", "relationship": "cold", "crm": None}
+        "email": "anna.schmidt@mueller-licht.de",
+        "field": "to",
+        "external": True,
+        "jurisdiction": "DE",
+        "kind": "business",
+        "relationship": "cold",
+        "crm": None,
+    }
 
 
 def test_verdict_follows_the_worst_severity():
-    assert analyze(request(PITCH))["verdict"] == "review"          # consent_missing warns
+    assert analyze(request(PITCH))["verdict"] == "review"  # consent_missing warns
     assert analyze(request(PITCH.replace("Dear Anna", "Dear [Name]")))["verdict"] == "block"
 
 
@@ -65,7 +72,7 @@ def test_context_suggestions_from_the_crm():
     report = analyze(request(PITCH, contacts=[CUSTOMER]))
     kinds = {s["kind"]: s for s in report["context_suggestions"]}
     assert kinds["last_interaction"]["insert"].startswith("Following up on your request of 2 October for the 4000K")
-    assert "price" in kinds["next_step"]["text"]          # a purchaser wants price and lead time
+    assert "price" in kinds["next_step"]["text"]  # a purchaser wants price and lead time
     assert report["recipients"][0]["crm"]["stage"] == "customer"
 
 
@@ -133,6 +140,9 @@ def test_analysis_does_not_mutate_the_request():
 def test_company_mentions_gives_the_keys_storage_looks_up():
     from nlp import company_mentions
     from nlp.names import company_core
-    req = request("Dear Anna,\n\nThank you for the interest of Ceramiche Lombardi S.r.l. in our tiles.\n\nBest regards,\nWei")
+
+    req = request(
+        "Dear Anna,\n\nThank you for the interest of Ceramiche Lombardi S.r.l. in our tiles.\n\nBest regards,\nWei"
+    )
     keys = company_mentions(req)
     assert company_core("Ceramiche Lombardi S.r.l.") in keys and company_core("Müller Licht GmbH") not in keys

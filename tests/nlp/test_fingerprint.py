@@ -48,6 +48,7 @@ def fp(text: str) -> bytes:
 
 # -- normalize ----------------------------------------------------------------
 
+
 def test_normalize_casefolds_and_collapses_punctuation_and_whitespace():
     assert F.normalize("  Hello,\n\n  WORLD!!!  --- price: USD 4.80 / pc_set  ") == "hello world price usd 4 80 pc set"
     assert F.normalize("Grüße aus Ningbo — Straße 5") == "grüsse aus ningbo strasse 5"
@@ -62,6 +63,7 @@ def test_ascii_fast_path_matches_unicode_path():
 
 
 # -- fingerprint ----------------------------------------------------------------
+
 
 def test_fingerprint_is_bytes_of_fixed_size_at_most_64():
     assert F.FINGERPRINT_BYTES <= 64
@@ -104,6 +106,7 @@ def test_empty_and_tiny_texts():
 
 # -- similarity -------------------------------------------------------------------
 
+
 def test_identical_texts_have_similarity_one():
     assert F.similarity(fp(PITCH), fp(PITCH)) == 1.0
     assert F.estimated_jaccard(fp(PITCH), fp(PITCH)) == 1.0
@@ -120,8 +123,10 @@ def test_greeting_name_change_stays_above_threshold():
 
 
 def test_small_edits_stay_above_threshold():
-    edited = (PITCH.replace("Germany", "Poland").replace("USD 4.80", "USD 4.65")
-              .replace("two-year", "three-year") + " Have a nice weekend.")
+    edited = (
+        PITCH.replace("Germany", "Poland").replace("USD 4.80", "USD 4.65").replace("two-year", "three-year")
+        + " Have a nice weekend."
+    )
     assert fuzz.ratio(F.normalize(PITCH), F.normalize(edited)) >= 85
     assert F.similarity(fp(PITCH), fp(edited)) >= F.DEFAULT_THRESHOLD
 
@@ -192,6 +197,7 @@ def test_rejects_wrong_length():
 
 # -- band keys ------------------------------------------------------------------------
 
+
 def test_band_keys_are_signed_64_bit_ints_unique_per_band():
     for f in (fp(TEXT), fp(PITCH), bytes(F.FINGERPRINT_BYTES), b"\xff" * F.FINGERPRINT_BYTES):
         keys = F.band_keys(f)
@@ -207,12 +213,12 @@ def test_band_keys_shared_by_near_duplicates_not_by_unrelated():
     texts = make_corpus(20, seed=21)
     for text in texts:
         assert set(F.band_keys(fp(text))) & set(F.band_keys(fp(near_duplicate(text, rng, strength=0.05))))
-    shared = sum(bool(set(F.band_keys(fp(a))) & set(F.band_keys(fp(b))))
-                 for a, b in itertools.combinations(texts, 2))
+    shared = sum(bool(set(F.band_keys(fp(a))) & set(F.band_keys(fp(b)))) for a, b in itertools.combinations(texts, 2))
     assert shared <= 0.15 * (len(texts) * (len(texts) - 1) / 2)
 
 
 # -- index -----------------------------------------------------------------------------
+
 
 def test_index_finds_near_duplicates_and_not_unrelated():
     rng = random.Random(31)
@@ -310,8 +316,14 @@ def test_recall_against_rapidfuzz_scan():
         stored.extend(near_duplicate(base, rng) for _ in range(rng.randint(2, 5)))
     stored.extend(make_email(rng) for _ in range(60))
     queries = [near_duplicate(b, rng) for b in bases]
-    truth = process.cdist([F.normalize(q) for q in queries], [F.normalize(s) for s in stored],
-                          scorer=fuzz.ratio, score_cutoff=85, dtype=np.uint8, workers=-1)
+    truth = process.cdist(
+        [F.normalize(q) for q in queries],
+        [F.normalize(s) for s in stored],
+        scorer=fuzz.ratio,
+        score_cutoff=85,
+        dtype=np.uint8,
+        workers=-1,
+    )
     index = F.NearDuplicateIndex()
     index.add_many(range(len(stored)), (fp(s) for s in stored))
     tp = fn = 0

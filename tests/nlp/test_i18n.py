@@ -1,4 +1,5 @@
 """The Chinese catalog covers every English message and keeps its placeholders."""
+
 from __future__ import annotations
 
 import re
@@ -25,7 +26,9 @@ def test_translations_keep_the_placeholders(msgid):
 
 def test_nested_texts_and_lists_are_rendered_in_the_locale():
     inner = i18n.Text("The recipient's country is unknown, so the strictest rules apply (EU, Germany, Canada).")
-    out = i18n.render("No consent is on record for {recipients}. {reason}", {"recipients": ["a@x", "b@y"], "reason": inner}, "zh-CN")
+    out = i18n.render(
+        "No consent is on record for {recipients}. {reason}", {"recipients": ["a@x", "b@y"], "reason": inner}, "zh-CN"
+    )
     assert "a@x、b@y" in out and "a@x, b@y" not in out and "unknown" not in out
 
 

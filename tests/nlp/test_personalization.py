@@ -1,4 +1,5 @@
 """personalization.*: placeholders, generic greetings, wrong names and companies, nothing personal."""
+
 from __future__ import annotations
 
 import pytest
@@ -6,10 +7,20 @@ import pytest
 from .builders import CUSTOMER, PITCH, REPLY, SIGNATURE, codes, contact, finding, person, request
 
 
-@pytest.mark.parametrize("text", [
-    "Dear {{first_name}},", "Hi %FIRSTNAME%,", "Dear *|FNAME|*,", "Dear [Name],", "Dear <<Name>>,",
-    "Dear XXX,", "Dear {FirstName},", "Hello [Customer Name],", "Dear ___,",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Dear {{first_name}},",
+        "Hi %FIRSTNAME%,",
+        "Dear *|FNAME|*,",
+        "Dear [Name],",
+        "Dear <<Name>>,",
+        "Dear XXX,",
+        "Dear {FirstName},",
+        "Hello [Customer Name],",
+        "Dear ___,",
+    ],
+)
 def test_merge_field_unfilled_in_greeting(text):
     f = finding(request(PITCH.replace("Dear Anna,", text)), "personalization.merge_field_unfilled")
     assert f and f["severity"] == "block" and f["evidence"][0]["field"] == "body"
@@ -18,14 +29,20 @@ def test_merge_field_unfilled_in_greeting(text):
 def test_merge_field_unfilled_in_subject_and_offsets_point_at_it():
     req = request(PITCH, subject="Lighting ideas for [Company Name]")
     ev = finding(req, "personalization.merge_field_unfilled")["evidence"][0]
-    assert ev["field"] == "subject" and req["draft"]["subject"][ev["start"]:ev["end"]] == "[Company Name]"
+    assert ev["field"] == "subject" and req["draft"]["subject"][ev["start"] : ev["end"]] == "[Company Name]"
 
 
-@pytest.mark.parametrize("text", [
-    "See reference [1] for the test method.", "Discount: 20% off orders above 30% of last year.",
-    "[EXTERNAL] forwarded by IT", "Price list (PDF) attached.", "https://x.com/a%20Name%20b",
-    "The XXL size is back in stock.",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "See reference [1] for the test method.",
+        "Discount: 20% off orders above 30% of last year.",
+        "[EXTERNAL] forwarded by IT",
+        "Price list (PDF) attached.",
+        "https://x.com/a%20Name%20b",
+        "The XXL size is back in stock.",
+    ],
+)
 def test_merge_field_not_for_ordinary_brackets_and_percent(text):
     body = PITCH.replace("Could I send you our catalogue?", text)
     assert "personalization.merge_field_unfilled" not in codes(request(body))
@@ -48,28 +65,38 @@ def test_generic_greeting_not_for_sir_madam_to_an_anonymous_mailbox():
 
 def test_generic_greeting_not_for_a_circular_to_many_companies():
     to = [person(f"buyer@shop{i}.de", f"Buyer {i}") for i in range(4)]
-    assert "personalization.generic_greeting" not in codes(request(PITCH.replace("Dear Anna,", "Dear customers,"), to=to))
+    assert "personalization.generic_greeting" not in codes(
+        request(PITCH.replace("Dear Anna,", "Dear customers,"), to=to)
+    )
 
 
 def test_name_mismatch_greets_someone_else():
-    f = finding(request(REPLY.replace("Hi Anna", "Hi Thomas"), reply=True, contacts=[CUSTOMER]),
-                "personalization.name_mismatch")
+    f = finding(
+        request(REPLY.replace("Hi Anna", "Hi Thomas"), reply=True, contacts=[CUSTOMER]), "personalization.name_mismatch"
+    )
     assert f and f["severity"] == "block" and "Thomas" in f["message"]
 
 
-@pytest.mark.parametrize("greeting,name,email", [
-    ("Hi Bob,", "Robert Hollis", "r.hollis@hollis-motors.co.uk"),
-    ("Dear Mr. Kral,", "Jiří Král", "j.kral@kral-elektro.cz"),
-    ("Dear Ingrid,", "Ingrid Sørensen", "ingrid@sorensen-vvs.dk"),
-    ("Dear Mrs Sorensen,", "Ingrid Sørensen", "ingrid@sorensen-vvs.dk"),
-    ("Hallo Herr Vogt,", "", "s.vogt@vogt-outdoor.de"),
-    ("Hi Dan,", "Daniel Whitaker", "dan@whitaker.com"),
-    ("Dear Sebastian,", "", "s.vogt@vogt-outdoor.de"),
-    ("Hi Anna, hi Li,", "Anna Schmidt", "anna.schmidt@mueller-licht.de"),
-])
+@pytest.mark.parametrize(
+    "greeting,name,email",
+    [
+        ("Hi Bob,", "Robert Hollis", "r.hollis@hollis-motors.co.uk"),
+        ("Dear Mr. Kral,", "Jiří Král", "j.kral@kral-elektro.cz"),
+        ("Dear Ingrid,", "Ingrid Sørensen", "ingrid@sorensen-vvs.dk"),
+        ("Dear Mrs Sorensen,", "Ingrid Sørensen", "ingrid@sorensen-vvs.dk"),
+        ("Hallo Herr Vogt,", "", "s.vogt@vogt-outdoor.de"),
+        ("Hi Dan,", "Daniel Whitaker", "dan@whitaker.com"),
+        ("Dear Sebastian,", "", "s.vogt@vogt-outdoor.de"),
+        ("Hi Anna, hi Li,", "Anna Schmidt", "anna.schmidt@mueller-licht.de"),
+    ],
+)
 def test_name_mismatch_not_for_nicknames_surnames_diacritics_and_colleagues(greeting, name, email):
-    req = request(REPLY.replace("Hi Anna,", greeting), to=[person(email, name)], reply=True,
-                  cc=[person("li.na@lumos-lighting.cn", "Li Na")])
+    req = request(
+        REPLY.replace("Hi Anna,", greeting),
+        to=[person(email, name)],
+        reply=True,
+        cc=[person("li.na@lumos-lighting.cn", "Li Na")],
+    )
     assert "personalization.name_mismatch" not in codes(req)
 
 
@@ -78,8 +105,9 @@ def test_name_mismatch_not_when_the_recipient_is_an_anonymous_mailbox():
     assert "personalization.name_mismatch" not in codes(req)
 
 
-LOMBARDI = contact("r.lombardi@ceramiche-lombardi.it", "Roberto Lombardi", "Ceramiche Lombardi S.r.l.", "IT",
-                   stage="repeat")
+LOMBARDI = contact(
+    "r.lombardi@ceramiche-lombardi.it", "Roberto Lombardi", "Ceramiche Lombardi S.r.l.", "IT", stage="repeat"
+)
 
 
 def test_company_mismatch_names_another_customer():
@@ -87,7 +115,7 @@ def test_company_mismatch_names_another_customer():
     f = finding(request(body, reply=True, contacts=[CUSTOMER, LOMBARDI]), "personalization.company_mismatch")
     assert f and "Ceramiche Lombardi S.r.l." in f["message"]
     ev = f["evidence"][0]
-    assert body[ev["start"]:ev["end"]] == "Ceramiche Lombardi"
+    assert body[ev["start"] : ev["end"]] == "Ceramiche Lombardi"
 
 
 def test_company_mismatch_not_for_a_reference_customer():
@@ -99,9 +127,10 @@ def test_company_mismatch_not_for_the_recipients_own_company():
     assert "personalization.company_mismatch" not in codes(request(PITCH, contacts=[CUSTOMER, LOMBARDI]))
 
 
-GENERIC_PITCH = ("Dear Sir/Madam,\n\nWe are a professional manufacturer of LED lights with 15 years of export "
-                 "experience. We can offer good quality and OEM service.\n\n" + SIGNATURE +
-                 "\nReply unsubscribe to opt out.")
+GENERIC_PITCH = (
+    "Dear Sir/Madam,\n\nWe are a professional manufacturer of LED lights with 15 years of export "
+    "experience. We can offer good quality and OEM service.\n\n" + SIGNATURE + "\nReply unsubscribe to opt out."
+)
 
 
 def test_missing_when_nothing_is_specific_to_the_reader():
@@ -109,7 +138,9 @@ def test_missing_when_nothing_is_specific_to_the_reader():
 
 
 def test_missing_not_when_the_opening_refers_to_their_business():
-    body = GENERIC_PITCH.replace("We are a professional", "I saw your new showroom in Köln on your website. We are a professional")
+    body = GENERIC_PITCH.replace(
+        "We are a professional", "I saw your new showroom in Köln on your website. We are a professional"
+    )
     assert "personalization.missing" not in codes(request(body))
 
 
@@ -117,11 +148,23 @@ def test_missing_not_for_a_reply_in_a_thread():
     assert "personalization.missing" not in codes(request(GENERIC_PITCH, reply=True, subject="Re: LED"))
 
 
-@pytest.mark.parametrize("greeting", [
-    "Dear Müller Licht team,", "Good morning from Ningbo!", "Dear Procurement Team of Müller Licht GmbH,",
-    "Hi all at Mueller Licht,", "Hello Anna-Lena,", "Dear Ms. Schmidt-Weber,", "Hi there, hope you are well.",
-])
+@pytest.mark.parametrize(
+    "greeting",
+    [
+        "Dear Müller Licht team,",
+        "Good morning from Ningbo!",
+        "Dear Procurement Team of Müller Licht GmbH,",
+        "Hi all at Mueller Licht,",
+        "Hello Anna-Lena,",
+        "Dear Ms. Schmidt-Weber,",
+        "Hi there, hope you are well.",
+    ],
+)
 def test_name_mismatch_not_for_company_names_and_phrases_in_the_greeting(greeting):
-    req = request(REPLY.replace("Hi Anna,", greeting), reply=True,
-                  to=[person("anna.schmidt@mueller-licht.de", "Anna Schmidt")], contacts=[CUSTOMER])
+    req = request(
+        REPLY.replace("Hi Anna,", greeting),
+        reply=True,
+        to=[person("anna.schmidt@mueller-licht.de", "Anna Schmidt")],
+        contacts=[CUSTOMER],
+    )
     assert "personalization.name_mismatch" not in codes(req)

@@ -1,4 +1,5 @@
 """Context suggestions: what the CRM knows, and one next step fitting the stage and the reader's role."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,30 +16,48 @@ def suggestions(locale="en", **kw):
     return {s["kind"]: s for s in analyze(request(PITCH, contacts=[c], locale=locale))["context_suggestions"]}
 
 
-@pytest.mark.parametrize("stage,role,expect_text,expect_insert", [
-    ("sample", "Technical manager", "tests", "test report"),
-    ("sample", "Purchasing", "price and lead time", "first order"),
-    ("negotiation", "Einkauf", "MOQ", "final price"),
-    ("negotiation", "Owner", "business case", "margin"),
-    ("prospect", "R&D engineer", "specifications", "datasheet"),
-])
+@pytest.mark.parametrize(
+    "stage,role,expect_text,expect_insert",
+    [
+        ("sample", "Technical manager", "tests", "test report"),
+        ("sample", "Purchasing", "price and lead time", "first order"),
+        ("negotiation", "Einkauf", "MOQ", "final price"),
+        ("negotiation", "Owner", "business case", "margin"),
+        ("prospect", "R&D engineer", "specifications", "datasheet"),
+    ],
+)
 def test_next_step_fits_stage_and_role(stage, role, expect_text, expect_insert):
     s = suggestions(stage=stage, role=role)["next_step"]
     assert expect_text in s["text"] and expect_insert in s["insert"]
 
 
 def test_unanswered_quotation_is_followed_up_first():
-    s = suggestions(stage="negotiation", role="Purchasing", interactions=[
-        {"date": "2026-10-20", "direction": "in", "subject": "RFQ", "summary": "Asked for 500 spots"},
-        {"date": "2026-10-22", "direction": "out", "subject": "Quotation LT-30", "summary": "Sent quotation"}])
+    s = suggestions(
+        stage="negotiation",
+        role="Purchasing",
+        interactions=[
+            {"date": "2026-10-20", "direction": "in", "subject": "RFQ", "summary": "Asked for 500 spots"},
+            {"date": "2026-10-22", "direction": "out", "subject": "Quotation LT-30", "summary": "Sent quotation"},
+        ],
+    )
     assert "22 October" in s["next_step"]["insert"] and "quotation" in s["next_step"]["text"]
     assert s["last_interaction"]["insert"].startswith("Following up on my email of 22 October")
 
 
 def test_answered_quotation_is_not_open():
-    s = suggestions(stage="negotiation", role="Purchasing", interactions=[
-        {"date": "2026-10-22", "direction": "out", "subject": "Quotation LT-30"},
-        {"date": "2026-10-25", "direction": "in", "subject": "Re: Quotation LT-30", "summary": "Asked whether 3000K is possible"}])
+    s = suggestions(
+        stage="negotiation",
+        role="Purchasing",
+        interactions=[
+            {"date": "2026-10-22", "direction": "out", "subject": "Quotation LT-30"},
+            {
+                "date": "2026-10-25",
+                "direction": "in",
+                "subject": "Re: Quotation LT-30",
+                "summary": "Asked whether 3000K is possible",
+            },
+        ],
+    )
     assert "quotation" not in s["next_step"]["text"]
     assert s["last_interaction"]["insert"].startswith("About your question of 25 October whether 3000K is possible")
 

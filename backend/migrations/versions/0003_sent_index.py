@@ -14,6 +14,7 @@ Revision ID: 0003
 Revises: 0002
 Create Date: 2026-11-27
 """
+
 import json
 from datetime import datetime, timezone
 
@@ -66,8 +67,10 @@ def upgrade() -> None:
         # default an insert-only table is vacuumed after inserts of 20 % of
         # its size, i.e. never while the window is still being read; here
         # after every ~60,000 rows (~2,000 messages).
-        op.execute("ALTER TABLE sent_bands SET (autovacuum_vacuum_insert_threshold = 60000, "
-                   "autovacuum_vacuum_insert_scale_factor = 0)")
+        op.execute(
+            "ALTER TABLE sent_bands SET (autovacuum_vacuum_insert_threshold = 60000, "
+            "autovacuum_vacuum_insert_scale_factor = 0)"
+        )
 
     recipient_rows, band_rows = [], []
     for sent_id, org_id, sent_at, addresses, fp in old:
@@ -77,8 +80,9 @@ def upgrade() -> None:
         fp = bytes(fp)
         if any(fp):
             minute = _minute(sent_at)
-            band_rows += [{"band_key": k, "sent_id": sent_id, "org_id": org_id, "sent_minute": minute}
-                          for k in band_keys(fp)]
+            band_rows += [
+                {"band_key": k, "sent_id": sent_id, "org_id": org_id, "sent_minute": minute} for k in band_keys(fp)
+            ]
     if recipient_rows:
         op.bulk_insert(recipients, recipient_rows)
     if band_rows:
@@ -96,7 +100,7 @@ def downgrade() -> None:
     with op.batch_alter_table("sent_messages") as batch:
         batch.add_column(sa.Column("recipients", sa.JSON(), nullable=True))
     update = sa.text("UPDATE sent_messages SET recipients = :r WHERE id = :id")
-    for sent_id, in conn.execute(sa.text("SELECT id FROM sent_messages")).all():
+    for (sent_id,) in conn.execute(sa.text("SELECT id FROM sent_messages")).all():
         conn.execute(update, {"r": json.dumps(by_message.get(sent_id, [])), "id": sent_id})
     with op.batch_alter_table("sent_messages") as batch:
         batch.alter_column("recipients", existing_type=sa.JSON(), nullable=False)

@@ -5,6 +5,7 @@ Revision ID: 0005
 Revises: 0004
 Create Date: 2026-11-27
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -21,13 +22,15 @@ def upgrade() -> None:
     from backend.storage.models import company_key
 
     conn = op.get_bind()
-    contacts = sa.table("contacts", sa.column("id", sa.Integer), sa.column("company", sa.String),
-                        sa.column("company_key", sa.String))
+    contacts = sa.table(
+        "contacts", sa.column("id", sa.Integer), sa.column("company", sa.String), sa.column("company_key", sa.String)
+    )
     rows = conn.execute(sa.select(contacts.c.id, contacts.c.company).where(contacts.c.company.is_not(None))).all()
     if rows:
-        conn.execute(contacts.update().where(contacts.c.id == sa.bindparam("cid"))
-                     .values(company_key=sa.bindparam("key")),
-                     [{"cid": r.id, "key": company_key(r.company)} for r in rows])
+        conn.execute(
+            contacts.update().where(contacts.c.id == sa.bindparam("cid")).values(company_key=sa.bindparam("key")),
+            [{"cid": r.id, "key": company_key(r.company)} for r in rows],
+        )
 
 
 def downgrade() -> None:

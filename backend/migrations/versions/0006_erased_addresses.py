@@ -11,6 +11,7 @@ Revision ID: 0006
 Revises: 0005
 Create Date: 2026-11-28
 """
+
 import sqlalchemy as sa
 from alembic import op
 
@@ -32,8 +33,13 @@ def upgrade() -> None:
     )
     op.create_table(
         "erasure_keys",
-        sa.Column("org_id", sa.Integer(), sa.ForeignKey("organisations.id", ondelete="CASCADE"), nullable=False,
-                  autoincrement=False),
+        sa.Column(
+            "org_id",
+            sa.Integer(),
+            sa.ForeignKey("organisations.id", ondelete="CASCADE"),
+            nullable=False,
+            autoincrement=False,
+        ),
         sa.Column("salt", sa.LargeBinary(32), nullable=False),
         sa.PrimaryKeyConstraint("org_id"),
     )
