@@ -26,7 +26,7 @@ def engine() -> ModuleType:
     """The `nlp` module, or `EngineUnavailable`."""
     try:
         module = importlib.import_module("nlp")
-    except Exception as exc:  # noqa: BLE001 - any import failure means "not loaded"
+    except Exception as exc:
         raise EngineUnavailable(f"analysis engine failed to load ({type(exc).__name__}: {exc})") from exc
     if not callable(getattr(module, "analyze", None)):
         raise EngineUnavailable("analysis engine not installed (nlp.analyze missing)")

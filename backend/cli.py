@@ -507,7 +507,7 @@ def _cli_actor() -> str:
 
     try:
         return f"cli:{getpass.getuser()}"
-    except Exception:  # noqa: BLE001 - no user name in some containers
+    except Exception:
         return "cli"
 
 
@@ -582,7 +582,7 @@ def open_database() -> Iterator[Database]:
 
     try:
         database = Database(load_config()["DATABASE_URL"])
-    except Exception as exc:  # noqa: BLE001 - bad URL, missing driver
+    except Exception as exc:
         raise Failure(f"cannot open database: {exc}") from None
     try:
         yield database
@@ -623,7 +623,7 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(1)
     except KeyboardInterrupt:
         sys.exit(130)
-    except Exception as exc:  # noqa: BLE001 - one line, never a traceback
+    except Exception as exc:
         _fail(f"internal error: {describe_exception(exc)}", 1)
     sys.exit(status if isinstance(status, int) else 0)
 

@@ -13,7 +13,7 @@ and nothing breaks as the calendar moves.
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
 from flask import current_app
@@ -43,7 +43,7 @@ class SystemClock:
             raise ValueError(f"{SHIFT_ENV} must be a number of days, got {raw!r}") from None
 
     def now(self) -> datetime:
-        return datetime.now(timezone.utc) + self._shift
+        return datetime.now(UTC) + self._shift
 
 
 class FixedClock:
@@ -80,4 +80,4 @@ def app_clock() -> Clock:
 def _utc(at: datetime) -> datetime:
     if at.tzinfo is None:
         raise ValueError("naive datetime: pass a timezone-aware value")
-    return at.astimezone(timezone.utc)
+    return at.astimezone(UTC)

@@ -334,12 +334,11 @@ def _read_xlsx(path: Path) -> Table:
     from zipfile import BadZipFile
 
     import openpyxl
-
     from openpyxl.utils.exceptions import InvalidFileException
 
     # A file object, not the path: openpyxl would refuse a workbook whose
     # name does not end in .xlsx (exports are often named .csv or nothing).
-    handle = open(path, "rb")
+    handle = open(path, "rb")  # noqa: SIM115 - closed when the workbook is, after the rows are read
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "Workbook contains no default style"

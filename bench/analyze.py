@@ -53,7 +53,7 @@ def machine() -> str:
     import rapidfuzz
 
     try:
-        load = "load average %.1f %.1f %.1f" % os.getloadavg()  # other work on the box skews timings
+        load = "load average {:.1f} {:.1f} {:.1f}".format(*os.getloadavg())  # other work on the box skews timings
     except OSError:
         load = "load average unknown"
     return (

@@ -58,7 +58,7 @@ import tempfile
 import time
 import traceback
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -156,7 +156,7 @@ def make_data(size: Sizes, seed: int = 1) -> Data:
     t0 = time.perf_counter()
     rng = random.Random(seed)
     np_rng = np.random.default_rng(seed)
-    now = datetime.now(timezone.utc).replace(microsecond=0)
+    now = datetime.now(UTC).replace(microsecond=0)
     today = now.date()
 
     # -- contacts and their CRM history
@@ -341,7 +341,7 @@ def band_rows(data: Data) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
 
 def _ts(us: int) -> datetime:
-    return datetime.fromtimestamp(us / 1_000_000, tz=timezone.utc)
+    return datetime.fromtimestamp(us / 1_000_000, tz=UTC)
 
 
 def _message_id(i: int) -> str:

@@ -18,11 +18,11 @@ import random
 import re
 
 __all__ = [
-    "make_email",
-    "make_corpus",
-    "near_duplicate",
-    "make_request",
     "FIRST_NAMES",
+    "make_corpus",
+    "make_email",
+    "make_request",
+    "near_duplicate",
 ]
 
 FIRST_NAMES = [
@@ -659,7 +659,7 @@ def make_request(
     contacts = []
     for first_, last_, company, email in people[:n_contacts]:
         interactions = []
-        for k in range(rng.randint(1, 4)):
+        for _ in range(rng.randint(1, 4)):
             interactions.append(
                 {
                     "date": f"2026-{rng.randint(3, 11):02d}-{rng.randint(1, 28):02d}",

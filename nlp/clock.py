@@ -9,10 +9,10 @@ the test suite sets (its second run, two years ahead).
 from __future__ import annotations
 
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 _SHIFT = timedelta(days=float(os.environ.get("SENDWISE_TEST_CLOCK_SHIFT_DAYS", "").strip() or 0))
 
 
 def wall_clock() -> datetime:
-    return datetime.now(timezone.utc) + _SHIFT
+    return datetime.now(UTC) + _SHIFT

@@ -126,22 +126,22 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
 
 import numpy as np
 
 __all__ = [
-    "FINGERPRINT_BYTES",
-    "SCHEME_VERSION",
-    "N_BANDS",
     "DEFAULT_THRESHOLD",
-    "normalize",
-    "fingerprint",
-    "similarity",
-    "similarities",
-    "estimated_jaccard",
-    "band_keys",
+    "FINGERPRINT_BYTES",
+    "N_BANDS",
+    "SCHEME_VERSION",
     "NearDuplicateIndex",
+    "band_keys",
+    "estimated_jaccard",
+    "fingerprint",
+    "normalize",
+    "similarities",
+    "similarity",
 ]
 
 SCHEME_VERSION = 1
@@ -273,7 +273,7 @@ _SIM_BY_MATCHES = np.interp(_JACCARD_BY_MATCHES, *zip(*_CALIBRATION))
 
 def _min_matches(threshold: float) -> int:
     """Smallest number of agreeing slots whose similarity reaches ``threshold``."""
-    ok = np.flatnonzero(_SIM_BY_MATCHES >= threshold - 1e-12)
+    ok = np.flatnonzero(threshold - 1e-12 <= _SIM_BY_MATCHES)
     return int(ok[0]) if len(ok) else _K + 1
 
 
@@ -405,7 +405,7 @@ class NearDuplicateIndex:
         new = max(need, cap * 2)
         for name in ("_keys", "_words", "_bands"):
             old = getattr(self, name)
-            arr = np.zeros((new,) + old.shape[1:], dtype=old.dtype)
+            arr = np.zeros((new, *old.shape[1:]), dtype=old.dtype)
             arr[: self._n] = old[: self._n]
             setattr(self, name, arr)
 

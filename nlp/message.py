@@ -316,9 +316,7 @@ class Message:
                 generic = True
                 mass |= any(p in MASS_MARKERS for p in parts)
                 group |= any(p in GROUP_WORDS for p in parts)
-            elif w.rstrip(".") in TITLES:
-                continue
-            elif w in ("and", "und", "et", "y", "e", "en", "och", "og", "&"):
+            elif w.rstrip(".") in TITLES or w in ("and", "und", "et", "y", "e", "en", "och", "og", "&"):
                 continue
             else:
                 names.append(w)

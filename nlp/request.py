@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import functools
 from dataclasses import dataclass, field
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
@@ -375,7 +375,7 @@ def _datetime(value: Any, where: str) -> datetime:
         dt = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise InvalidRequest(f"{where} is not an ISO 8601 date-time: {value[:40]!r}") from None
-    return dt if dt.tzinfo else dt.replace(tzinfo=timezone.utc)
+    return dt if dt.tzinfo else dt.replace(tzinfo=UTC)
 
 
 def _date(value: Any, where: str) -> date | None:

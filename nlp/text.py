@@ -304,11 +304,11 @@ def find_signature(visible: str, start: int, end: int, sender_names: tuple[str, 
         pos += len(line) + 1
     if best is not None:
         return best
-    m = None
-    for m in _SIG_DASHES.finditer(visible, start, end):
+    last_dashes = None
+    for last_dashes in _SIG_DASHES.finditer(visible, start, end):  # noqa: B007 - the last match is wanted
         pass
-    if m:
-        return m.start()
+    if last_dashes:
+        return last_dashes.start()
     # No sign-off: a final paragraph of short lines that names the sender or a
     # company ("Lucas Yu\nJinhua Trailpeak Outdoor Products Co., Ltd.").
     para = visible.rfind("\n\n", start, end)

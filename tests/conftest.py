@@ -16,7 +16,7 @@ from collections.abc import Iterator
 from concurrent.futures import Future, ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -36,7 +36,7 @@ PROJECT_ROOT = Path(__file__).resolve().parent.parent
 ORG_DOMAIN = "brightway-lighting.cn"
 # What the apps of in-process tests take for "now" (the `clock` fixture).
 # Subprocess tests run on the real clock and use relative times.
-NOW = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+NOW = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 # A PostgreSQL URL (any database on the server; the role needs CREATEDB).
 POSTGRES_ENV = "SENDWISE_TEST_POSTGRES_URL"
 POSTGRES_SKIP = f"{POSTGRES_ENV} is not set, so PostgreSQL is not tested (run `make test-pg`)"

@@ -4,7 +4,7 @@ so template reuse and send bursts see the whole organisation's mail."""
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from flask import jsonify
@@ -116,7 +116,7 @@ def _sent_at(value: Any, now: datetime) -> datetime:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
     except ValueError:
         raise BadRequest(f"'sent_at' is not an ISO 8601 date-time: {value[:40]!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
 
 
 def _describe(row: SentMessage) -> dict[str, Any]:

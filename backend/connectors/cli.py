@@ -18,7 +18,6 @@ import click
 from backend.connectors import hubspot  # constants only: the SDK is imported when a sync starts
 from backend.errors import BadRequest
 
-
 _ENV_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -81,9 +80,9 @@ def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, f
     error) is recorded for the report's `crm` key and `sendwise crm
     status`. Only one sync per organisation runs at a time. The token is
     read from the environment variable VAR and never printed or stored."""
+    from backend.clock import default_clock
     from backend.connectors.base import ConnectorError
     from backend.connectors.hubspot import SOURCE, HubSpotConnector
-    from backend.clock import default_clock
     from backend.connectors.sync import sync_contacts
 
     def progress(line: str) -> None:

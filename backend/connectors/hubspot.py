@@ -94,7 +94,7 @@ import json
 import re
 import time
 from collections.abc import Callable, Iterator
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
 from typing import Any
 from urllib.parse import urlsplit
@@ -151,7 +151,7 @@ INBOUND_ACTIVITY = {
 ACTIVITY_SUBJECT = "HubSpot activity"
 
 _EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ENUM = re.compile(r"[A-Z0-9_]+")
 
 # Column sizes in backend/storage/models.py: longer CRM values are cut, not refused.
@@ -391,7 +391,7 @@ class HubSpotConnector:
         for attempt in range(MAX_RATE_LIMIT_RETRIES + 1):
             try:
                 return method(_request_timeout=self._timeout, **kwargs)
-            except Exception as exc:  # noqa: BLE001 - the SDK raises per-package classes and raw urllib3 errors
+            except Exception as exc:
                 status = _api_status(exc)
                 if status == 429:
                     wait = _retry_after(exc, self._clock.now())
@@ -589,8 +589,8 @@ def _moment(value: Any) -> datetime | None:
     except (ValueError, OverflowError):
         return None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
 
 
 def _millis(moment: datetime | None) -> int | None:
@@ -641,7 +641,7 @@ def _retry_after(exc: Exception, now: datetime) -> float:
     except (TypeError, ValueError):
         return DEFAULT_RETRY_AFTER
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return max(0.0, (moment - now).total_seconds())
 
 

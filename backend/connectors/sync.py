@@ -44,13 +44,13 @@ from typing import Any
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.clock import Clock
 from backend.connectors.base import ConnectorError, CrmConnector, CrmContact, Page, Progress
 from backend.connectors.status import iso, utc_minute
 from backend.errors import BadRequest, describe_exception
 from backend.storage import Database, queries
 from backend.storage.contacts import dialect_insert, erased_on
 from backend.storage.context import contact_to_contract
-from backend.clock import Clock
 from backend.storage.models import CrmSync, Organisation
 
 log = logging.getLogger("sendwise")
@@ -310,6 +310,6 @@ def _record(
                 .values(**outcome)
             )
         return at if written.rowcount else None
-    except Exception as exc:  # noqa: BLE001 - e.g. the database went away too
+    except Exception as exc:
         log.error("could not record the %s sync outcome: %s", source, describe_exception(exc))
         return None

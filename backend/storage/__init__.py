@@ -45,7 +45,7 @@ class Database:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
             return True
-        except Exception:  # noqa: BLE001 - health must report, not fail
+        except Exception:
             return False
 
     def dispose(self) -> None:

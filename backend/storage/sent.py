@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Iterable, Sequence
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Select, bindparam, delete, func, insert, select
@@ -55,7 +55,7 @@ MIN_INDEXED_WORDS = 12
 # Bound parameters per IN list (SQLite allows 32766, PostgreSQL 65535).
 _CHUNK = 5000
 _MATCHES_CHUNK = 1024
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def indexable(message: SentFingerprint) -> bool:
@@ -110,7 +110,7 @@ def record(
     message = SentMessage(
         org_id=org.id,
         sender=sender.strip().lower(),
-        sent_at=sent_at.astimezone(timezone.utc),
+        sent_at=sent_at.astimezone(UTC),
         message_id=message_id,
         fingerprint=bytes(fingerprint),
         recipients=[SentRecipient(address=a) for a in addresses],
@@ -440,7 +440,7 @@ def _pruned(org: Organisation, sent_at: datetime) -> bool:
 
 
 def _aware(when: datetime) -> datetime:
-    return when.replace(tzinfo=timezone.utc) if when.tzinfo is None else when
+    return when.replace(tzinfo=UTC) if when.tzinfo is None else when
 
 
 def _chunks(items: list[int], size: int = _CHUNK) -> Iterable[list[int]]:

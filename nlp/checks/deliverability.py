@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from typing import Iterator
+from collections.abc import Iterator
 from urllib.parse import urlsplit
 
 from ..i18n import N_
@@ -87,7 +87,7 @@ def link_shortener(m: Message, p: dict) -> Iterator[Hit]:
     Instead: Link directly to your own website with the full address.
     """
     found = []
-    for text, href in m.links:
+    for _text, href in m.links:
         host = _host(href)
         if host and (host in SHORTENERS or organisation_of(host) in SHORTENERS):
             found.append(evidence("body", href))

@@ -4,14 +4,14 @@ and the API answers by the app's clock."""
 from __future__ import annotations
 
 import ast
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 from pathlib import Path
 
 import pytest
 
 from backend.clock import FixedClock, SystemClock
-from tests.conftest import NOW, ORG_DOMAIN, PROJECT_ROOT, Http, serving
 from tests.backend.test_sent import TEMPLATE, draft
+from tests.conftest import NOW, ORG_DOMAIN, PROJECT_ROOT, Http, serving
 
 WALL_CLOCK_READS = {
     ("datetime", "now"),
@@ -51,16 +51,16 @@ def test_the_scan_sees_a_wall_clock_read(tmp_path):
 
 def test_fixed_clock_stands_still_until_moved():
     clock = FixedClock(datetime(2026, 11, 27, 18, 0, tzinfo=timezone(timedelta(hours=8))))
-    assert clock.now() == datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc) == clock.now()
+    assert clock.now() == datetime(2026, 11, 27, 10, 0, tzinfo=UTC) == clock.now()
     clock.advance(timedelta(days=1))
-    assert clock.now() == datetime(2026, 11, 28, 10, 0, tzinfo=timezone.utc)
+    assert clock.now() == datetime(2026, 11, 28, 10, 0, tzinfo=UTC)
     with pytest.raises(ValueError, match="naive"):
         clock.set(datetime(2026, 1, 1))
 
 
 def test_system_clock_can_be_moved_for_the_suites_later_run(monkeypatch):
     monkeypatch.setenv("SENDWISE_TEST_CLOCK_SHIFT_DAYS", "730")
-    ahead = SystemClock().now() - datetime.now(timezone.utc)
+    ahead = SystemClock().now() - datetime.now(UTC)
     assert timedelta(days=729, hours=23) < ahead < timedelta(days=730, minutes=1)
     monkeypatch.setenv("SENDWISE_TEST_CLOCK_SHIFT_DAYS", "two years")
     with pytest.raises(ValueError, match="SENDWISE_TEST_CLOCK_SHIFT_DAYS"):

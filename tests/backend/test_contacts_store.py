@@ -3,7 +3,7 @@ the erased list (keyed hashes, per organisation) with its migration."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import MetaData, func, inspect, select
 

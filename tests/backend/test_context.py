@@ -4,7 +4,7 @@ inline context (storage/context.py), and the DB-backed sent index."""
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, timedelta
 
 import pytest
 

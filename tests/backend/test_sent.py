@@ -5,7 +5,7 @@ the `database_url` fixture provides."""
 from __future__ import annotations
 
 import random
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import MetaData, Table, func, select
@@ -532,8 +532,8 @@ def test_migration_0003_carries_old_rows_over(database, demo_org):
     with database.session() as session:
         message = session.scalars(select(SentMessage)).one()
         assert message.addresses == ["c@d.de", "e@f.de"]
-        assert message.sent_at == datetime(2026, 11, 20, 8, tzinfo=timezone.utc)
-        minute = sent.sent_minute(datetime(2026, 11, 20, 8, tzinfo=timezone.utc))
+        assert message.sent_at == datetime(2026, 11, 20, 8, tzinfo=UTC)
+        minute = sent.sent_minute(datetime(2026, 11, 20, 8, tzinfo=UTC))
         assert set(session.execute(select(SentBand.sent_id, SentBand.sent_minute))) == {(message.id, minute)}
         assert session.scalar(select(func.count()).select_from(SentBand)) == N_BANDS
 

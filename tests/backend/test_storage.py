@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import pytest
 from alembic.autogenerate import compare_metadata
@@ -58,7 +58,7 @@ def test_going_down_and_up_every_migration_since_0003_keeps_every_row(database, 
             org,
             sender="tom.li@brightway-lighting.cn",
             recipients=["anna@mueller.de"],
-            sent_at=datetime(2026, 11, 20, tzinfo=timezone.utc),
+            sent_at=datetime(2026, 11, 20, tzinfo=UTC),
             fingerprint=b"\x01" * 64,
         )
     tables = ("organisations", "users", "contacts", "interactions", "sent_messages")
@@ -95,22 +95,21 @@ def test_timestamps_come_back_timezone_aware(database, demo_org):
         )
     with database.session() as session:
         sent_at = session.scalar(select(SentMessage.sent_at))
-    assert sent_at == datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc)
+    assert sent_at == datetime(2026, 11, 27, 1, 0, tzinfo=UTC)
     assert sent_at.tzinfo is not None
 
 
 def test_naive_timestamps_are_refused(database, demo_org):
-    with pytest.raises(Exception, match="naive datetime"):
-        with database.session() as session:
-            org = session.get(Organisation, demo_org)
-            sent.record(
-                session,
-                org,
-                sender="a@b.cn",
-                recipients=["c@d.de"],
-                sent_at=datetime(2026, 11, 27, 9, 0),
-                fingerprint=b"\x01" * 64,
-            )
+    with pytest.raises(Exception, match="naive datetime"), database.session() as session:
+        org = session.get(Organisation, demo_org)
+        sent.record(
+            session,
+            org,
+            sender="a@b.cn",
+            recipients=["c@d.de"],
+            sent_at=datetime(2026, 11, 27, 9, 0),
+            fingerprint=b"\x01" * 64,
+        )
 
 
 def test_deleting_an_organisation_cascades(database, demo_org):
@@ -193,13 +192,13 @@ def test_fetch_applies_column_and_parameter_types_like_the_orm(database, demo_or
     )
     with database.session() as session:
         orm = session.execute(
-            statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc), **padded(["a@b.cn"], "s")[1]}
+            statement, {"since": datetime(2026, 11, 27, 1, 0, tzinfo=UTC), **padded(["a@b.cn"], "s")[1]}
         ).all()
         raw = fetch(
             session,
             statement,
-            {"since": datetime(2026, 11, 27, 1, 0, tzinfo=timezone.utc), **padded(["a@b.cn"], "s")[1]},
+            {"since": datetime(2026, 11, 27, 1, 0, tzinfo=UTC), **padded(["a@b.cn"], "s")[1]},
         )
     assert raw == [tuple(row) for row in orm]
-    assert [r[0] for r in raw] == [datetime(2026, 11, 27, h, tzinfo=timezone.utc) for h in (1, 2)]
+    assert [r[0] for r in raw] == [datetime(2026, 11, 27, h, tzinfo=UTC) for h in (1, 2)]
     assert raw[0][1] == bytes([9]) * 64 and isinstance(raw[0][1], bytes)

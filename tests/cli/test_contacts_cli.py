@@ -7,7 +7,7 @@ import csv
 import hashlib
 import io
 import json
-from datetime import date, datetime, timezone
+from datetime import date, datetime
 
 import pytest
 from sqlalchemy import func, select

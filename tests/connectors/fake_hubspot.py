@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import threading
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -188,10 +188,10 @@ class FakeHubSpot:
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
-            def do_GET(self):  # noqa: N802
+            def do_GET(self):
                 fake._handle(self, "GET")
 
-            def do_POST(self):  # noqa: N802
+            def do_POST(self):
                 fake._handle(self, "POST")
 
             def log_message(self, *args):  # keep test output clean
@@ -405,7 +405,7 @@ def _sortable(name: str, value: Any) -> Any:
         if text.isdigit():
             return int(text)
         moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
-        return (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1)
+        return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
     if name == "hs_object_id":
         return int(value)
     return str(value)

@@ -3,6 +3,8 @@ configured: it always answers, and the report's `crm` key says which."""
 
 from __future__ import annotations
 
+from datetime import UTC
+
 import pytest
 
 from backend.connectors.base import ConnectorError
@@ -81,9 +83,9 @@ def test_a_failed_sync_after_a_good_one_says_unavailable_and_how_old_the_data_is
     ],
 )
 def test_describe(status, success, expected):
-    from datetime import datetime, timezone
+    from datetime import datetime
 
-    at = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    at = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
     row = CrmSync(
         source="hubspot",
         status=status,

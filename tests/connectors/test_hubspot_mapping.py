@@ -3,6 +3,8 @@ consent, base URLs, Retry-After."""
 
 from __future__ import annotations
 
+from datetime import UTC
+from typing import ClassVar
 
 import pytest
 
@@ -143,15 +145,15 @@ def test_a_token_that_cannot_be_one_is_refused_before_any_request(token):
 
 
 def test_retry_after_as_an_http_date():
-    from datetime import datetime, timedelta, timezone
+    from datetime import datetime, timedelta
     from email.utils import format_datetime
 
     from backend.connectors.hubspot import _retry_after
 
-    now = datetime(2026, 11, 27, 10, 0, tzinfo=timezone.utc)
+    now = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
     class Exc:
-        headers = {"Retry-After": format_datetime(now + timedelta(seconds=30), usegmt=True)}
+        headers: ClassVar = {"Retry-After": format_datetime(now + timedelta(seconds=30), usegmt=True)}
 
     assert _retry_after(Exc(), now) == 30
     assert _retry_after(Exc(), now + timedelta(seconds=40)) == 0

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import socket
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
@@ -24,7 +24,6 @@ from tests.connectors.fake_hubspot import (
     ASSOCIATIONS_PATH,
     COMPANIES,
     COMPANIES_BATCH_PATH,
-    CONTACTS,
     CONTACTS_PATH,
     SEARCH_PATH,
     TOKEN,
@@ -79,7 +78,7 @@ def now_stamp() -> str:
 
 
 def millis(moment: datetime) -> int:
-    return (moment - datetime(1970, 1, 1, tzinfo=timezone.utc)) // timedelta(milliseconds=1)
+    return (moment - datetime(1970, 1, 1, tzinfo=UTC)) // timedelta(milliseconds=1)
 
 
 def stored(database) -> dict[str, dict]:
@@ -386,8 +385,8 @@ def test_a_failure_after_a_good_sync_keeps_its_time(database, demo_org, hubspot)
 
 
 def test_an_unknown_organisation_records_nothing(database, demo_org, hubspot):
-    from backend.errors import BadRequest
     from backend.connectors.sync import sync_contacts as sync
+    from backend.errors import BadRequest
 
     _fake, base = hubspot
     with pytest.raises(BadRequest, match="no organisation 'nope'"):
@@ -460,7 +459,7 @@ def test_a_failed_sync_does_not_move_the_start_of_the_next_incremental_one(datab
     assert first == retry  # the failed sync's changes are asked for again
 
 
-def stamped(offsets: list[int], base: datetime = datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc)) -> list[dict]:
+def stamped(offsets: list[int], base: datetime = datetime(2026, 11, 27, 9, 0, tzinfo=UTC)) -> list[dict]:
     """Contacts c1, c2, … modified `offsets` seconds after `base`."""
     return [
         contact(
@@ -491,13 +490,13 @@ def test_the_search_limit_is_paged_around_by_restarting_from_the_last_time_seen(
     ]
     fake = FakeHubSpot(contacts, search_limit=5, page_size=2)
     with fake as base:
-        emails = changed_since(base, datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
+        emails = changed_since(base, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     assert emails == [f"c{n}@example-{n}.de" for n in range(1, 13)]  # each once, oldest first
     starts = [
         (r.body["filterGroups"][0]["filters"][0]["value"], r.body.get("after"), r.body["limit"])
         for r in fake.seen(SEARCH_PATH)
     ]
-    t = [str(millis(datetime(2026, 11, 27, 9, 0, s, tzinfo=timezone.utc))) for s in range(11)]
+    t = [str(millis(datetime(2026, 11, 27, 9, 0, s, tzinfo=UTC))) for s in range(11)]
     assert starts == [
         (t[0], None, 5),
         (t[0], "2", 3),
@@ -512,9 +511,11 @@ def test_the_search_limit_is_paged_around_by_restarting_from_the_last_time_seen(
 
 def test_a_search_paged_beyond_the_limit_is_refused_by_the_fake_as_by_hubspot():
     # The connector believes in 10,000; this fake stops at 5, as HubSpot stops at 10,000.
-    with FakeHubSpot(stamped(list(range(1, 9))), search_limit=5, page_size=2) as base:
-        with pytest.raises(ConnectorError) as caught:
-            changed_since(base, datetime(2026, 11, 27, 9, 0, tzinfo=timezone.utc))
+    with (
+        FakeHubSpot(stamped(list(range(1, 9))), search_limit=5, page_size=2) as base,
+        pytest.raises(ConnectorError) as caught,
+    ):
+        changed_since(base, datetime(2026, 11, 27, 9, 0, tzinfo=UTC))
     assert caught.value.kind == "bad_response"
     assert str(caught.value) == (
         "HubSpot answered 400 Bad Request while searching contacts: "
@@ -526,9 +527,11 @@ def test_more_contacts_in_one_millisecond_than_a_search_returns_needs_a_full_syn
     from backend.connectors import hubspot
 
     monkeypatch.setattr(hubspot, "SEARCH_LIMIT", 5)
-    with FakeHubSpot(stamped([1, 2, 2, 2, 2, 2, 2]), search_limit=5, page_size=5) as base:
-        with pytest.raises(ConnectorError) as caught:
-            changed_since(base, datetime(2026, 11, 27, 9, 0, 2, tzinfo=timezone.utc))
+    with (
+        FakeHubSpot(stamped([1, 2, 2, 2, 2, 2, 2]), search_limit=5, page_size=5) as base,
+        pytest.raises(ConnectorError) as caught,
+    ):
+        changed_since(base, datetime(2026, 11, 27, 9, 0, 2, tzinfo=UTC))
     assert "run a full sync (--full)" in str(caught.value)
 
 

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import update
 
 from backend.auth import DEMO_ORG_SLUG
+from backend.clock import SystemClock
 from backend.connectors.base import ConnectorError
 from backend.connectors.sync import LOCK_EXPIRES, _claim
 from backend.storage import queries
-from backend.clock import SystemClock
 from backend.storage.models import CrmSync
 from tests.conftest import PROJECT_ROOT
 from tests.connectors.fake_hubspot import CONTACTS_PATH, TOKEN, FakeHubSpot
@@ -129,7 +129,7 @@ def test_a_sync_that_lost_its_lock_stops_without_storing_or_recording(database, 
     def sync() -> None:
         try:
             run_sync(database, base, full=True)
-        except BaseException as exc:  # noqa: BLE001 - handed to the test thread
+        except BaseException as exc:
             failure.append(exc)
 
     with fake as base:

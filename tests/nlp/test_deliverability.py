@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from .builders import CUSTOMER, PITCH, REPLY, SIGNATURE, codes, finding, person, request
+from .builders import CUSTOMER, PITCH, REPLY, codes, finding, request
 
 
 def test_spam_phrases_with_evidence_offsets():

@@ -11,7 +11,7 @@ import pytest
 from nlp import CODES, InvalidRequest, analyze, explain
 from nlp.checks import REGISTRY
 
-from .builders import CUSTOMER, ORG, PITCH, codes, person, request
+from .builders import CUSTOMER, ORG, PITCH, person, request
 
 SNAPSHOT = Path(__file__).parent / "registry_snapshot.json"
 

@@ -165,7 +165,7 @@ def test_estimated_jaccard_tracks_exact_bigram_jaccard():
     for text in make_corpus(40, seed=11):
         other = near_duplicate(text, rng, strength=rng.random() * 0.6)
         wa, wb = F.normalize(text).split(), F.normalize(other).split()
-        sa, sb = set(zip(wa, wa[1:])), set(zip(wb, wb[1:]))
+        sa, sb = set(itertools.pairwise(wa)), set(itertools.pairwise(wb))
         errors.append(F.estimated_jaccard(fp(text), fp(other)) - len(sa & sb) / len(sa | sb))
     errors = np.array(errors)
     assert abs(errors.mean()) < 0.02  # unbiased

@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import pytest
-
-from .builders import CUSTOMER, ORG, PITCH, REPLY, SIGNATURE, codes, contact, finding, person, request
+from .builders import ORG, PITCH, SIGNATURE, codes, finding, person, request
 
 SIX = [
     person(f"buyer@{d}", n)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from .builders import CUSTOMER, PITCH, ORG, codes, contact, finding, person, request
+from .builders import PITCH, codes, contact, finding, request
 
 
 def test_cold_contact_for_a_pitch_to_someone_never_in_touch():

@@ -16,7 +16,7 @@ Create Date: 2026-11-27
 """
 
 import json
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
@@ -27,7 +27,7 @@ branch_labels = None
 depends_on = None
 
 BigId = sa.BigInteger().with_variant(sa.Integer(), "sqlite")
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def upgrade() -> None:
@@ -111,5 +111,5 @@ def _minute(value) -> int:
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if value.tzinfo is None:  # stored as UTC (see models.UTCDateTime)
-        value = value.replace(tzinfo=timezone.utc)
+        value = value.replace(tzinfo=UTC)
     return int((value - _EPOCH).total_seconds()) // 60
