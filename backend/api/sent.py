@@ -4,7 +4,7 @@ so template reuse and send bursts see the whole organisation's mail."""
 from __future__ import annotations
 
 import logging
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask import jsonify
@@ -101,10 +101,16 @@ def _message_id(value: Any) -> str | None:
         return None
     if not isinstance(value, str) or not value.strip():
         raise BadRequest("'message_id' must be a non-empty string")
+    if not value.isascii():  # RFC 5322 Message-IDs are ASCII; this also refuses lone surrogates
+        raise BadRequest("'message_id' must be ASCII, as in the message's Message-ID header")
     value = value.strip()
     if len(value) > MAX_MESSAGE_ID:
         raise BadRequest(f"'message_id' is longer than {MAX_MESSAGE_ID} characters")
     return value
+
+
+EARLIEST_SENT_AT = datetime(1990, 1, 1, tzinfo=UTC)
+MAX_SENT_AT_AHEAD = timedelta(days=1)
 
 
 def _sent_at(value: Any, now: datetime) -> datetime:
@@ -114,9 +120,16 @@ def _sent_at(value: Any, now: datetime) -> datetime:
         raise BadRequest("'sent_at' must be an ISO 8601 date-time string")
     try:
         when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
+        when = (when if when.tzinfo else when.replace(tzinfo=UTC)).astimezone(UTC)
+    except (ValueError, OverflowError):
         raise BadRequest(f"'sent_at' is not an ISO 8601 date-time: {value[:40]!r}") from None
-    return when if when.tzinfo else when.replace(tzinfo=UTC)
+    # A send dated in the future would count towards template reuse for
+    # years and never be pruned; one in the distant past is a broken clock.
+    if when < EARLIEST_SENT_AT:
+        raise BadRequest(f"'sent_at' {value[:40]!r} is before {EARLIEST_SENT_AT.year}")
+    if when > now + MAX_SENT_AT_AHEAD:
+        raise BadRequest(f"'sent_at' {value[:40]!r} is more than a day ahead of the server's clock")
+    return when
 
 
 def _describe(row: SentMessage) -> dict[str, Any]:

@@ -223,6 +223,12 @@ def test_no_subject_or_text_is_stored_with_sent_mail(http_org):
         ({"draft": draft(ANNA), "message_id": 42}, "invalid_request", "message_id"),
         ({"draft": draft(ANNA), "message_id": "  "}, "invalid_request", "message_id"),
         ({"draft": draft(ANNA), "message_id": "<" + "x" * 1000 + ">"}, "invalid_request", "message_id"),
+        ({"draft": draft(ANNA), "message_id": "<\ud800@x>"}, "invalid_request", "message_id' must be ASCII"),
+        ({"draft": draft(ANNA), "sent_at": "9999-12-31T23:59:59-14:00"}, "invalid_request", "sent_at"),
+        ({"draft": draft(ANNA), "sent_at": "0001-01-01T00:00:00+14:00"}, "invalid_request", "sent_at"),
+        ({"draft": draft(ANNA), "sent_at": "1989-12-31T23:00:00Z"}, "invalid_request", "is before 1990"),
+        ({"draft": draft(ANNA), "sent_at": "2099-01-01T00:00:00Z"}, "invalid_request", "more than a day ahead"),
+        ({"draft": {**draft(ANNA), "subject": "Offer \udc00"}}, "invalid_request", "draft.subject contains an invalid"),
         (b'{"draft": ', "invalid_json", "malformed JSON"),
     ],
 )
