@@ -41,35 +41,35 @@ def engine_loaded() -> bool:
         return False
 
 
-def analyze(
-    request: dict[str, Any], *, now: datetime, session: Session | None = None, org: Organisation | None = None
-) -> dict:
-    """The report for `request` at `now` (the caller's clock). With `org`
-    (and its `session`), the stored context of that organisation is merged
-    in (see storage.context) and `now` replaces any inline `context.now`:
-    stored history is judged by the server's time, not the caller's.
-    Without `org`, `now` only fills in a missing `context.now`.
+def analyze(request: dict[str, Any], *, now: datetime, session: Session | None = None, org: Organisation | None = None) -> dict:
+    """The report for `request` at `now` (the caller's clock). The request
+    is validated here, once; with `org` (and its `session`) the stored
+    context of that organisation is merged in (see storage.context) and
+    `now` replaces any inline `context.now`: stored history is judged by
+    the server's time, not the caller's. Without `org`, `now` only fills in
+    a missing `context.now`.
 
     Raises `BadRequest` for invalid input (the engine's `InvalidRequest` is
     one: same `.code` and one-line message) and `EngineUnavailable`.
     """
     nlp = engine()
-    sent_index = None
-    if org is not None:
-        from backend.storage.context import assemble
+    from nlp.policy import PolicyError
 
-        request, sent_index = assemble(session, org, request)
-        request["context"]["now"] = now.isoformat()
-    elif not isinstance(request.get("context"), dict) or request["context"].get("now") is None:
-        context = request.get("context") if isinstance(request.get("context"), dict) else {}
-        request = {**request, "context": {**context, "now": now.isoformat()}}
     try:
-        report = nlp.analyze(request, sent_index=sent_index)
-    except nlp.InvalidRequest as exc:
+        typed = nlp.parse_request(request)
+        if org is not None and session is not None:
+            from backend.storage.context import assemble
+
+            assembled = assemble(session, org, typed, now)
+            report = nlp.analyze(assembled.request, sent_index=assembled.sent_index)
+            report["policy_warnings"] = assembled.policy_warnings
+            _add_crm_status(report, session, org)
+            return report
+        if typed.context.now is None:
+            typed = typed.model_copy(update={"context": typed.context.model_copy(update={"now": now})})
+        return nlp.analyze(typed)
+    except (nlp.InvalidRequest, PolicyError) as exc:
         raise BadRequest(str(exc), getattr(exc, "code", "invalid_request")) from None
-    if org is not None:
-        _add_crm_status(report, session, org)
-    return report
 
 
 def _add_crm_status(report: dict, session: Session, org: Organisation) -> None:

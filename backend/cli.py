@@ -233,6 +233,98 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
     click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); next: sendwise apikey create --org {slug}")
 
 
+@org.group("policy")
+def org_policy() -> None:
+    """What an organisation's checks report and how strictly (see `sendwise schema policy`)."""
+
+
+@org_policy.command("show")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+@click.option("--all", "show_all", is_flag=True, help="Every setting with its value, defaults included.")
+def org_policy_show(org_slug: str, show_all: bool) -> None:
+    """Print the stored policy as JSON (with --all, the effective one)."""
+    from nlp import policy as P
+
+    with open_database() as database, database.session() as session:
+        stored, warnings = P.effective(_org(session, org_slug, database).policy)
+    for warning in warnings:
+        click.echo(f"warning: {warning}", err=True)
+    click.echo(json.dumps(P.describe(stored) if show_all else stored, ensure_ascii=False, indent=2))
+
+
+@org_policy.command("set")
+@click.argument("settings", nargs=-1, required=True, metavar="CODE.SETTING=VALUE... | FILE.json")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+def org_policy_set(settings: tuple[str, ...], org_slug: str) -> None:
+    """Change settings, e.g. `mass.bulk_bcc.severity=block
+    mass.template_reuse.similarity=0.9 on_send.review=hold_once`, or replace
+    the whole policy with a JSON file. An invalid setting is refused, naming
+    the key and the allowed values; nothing is changed then."""
+    from nlp import policy as P
+
+    with open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        if len(settings) == 1 and "=" not in settings[0]:
+            try:
+                with open(settings[0], encoding="utf-8") as handle:
+                    wanted = json.load(handle)
+            except (OSError, ValueError) as exc:
+                raise BadRequest(f"cannot read {settings[0]} as a JSON policy: {exc}") from None
+        else:
+            wanted, _ = P.effective(organisation.policy)
+            for item in settings:
+                key, sep, raw = item.partition("=")
+                code, _, name = key.strip().rpartition(".")
+                if not sep or not code or not name:
+                    raise BadRequest(f"{item!r}: expected CODE.SETTING=VALUE, e.g. mass.bulk_bcc.severity=block")
+                wanted.setdefault(code, {})[name] = _setting_value(raw.strip())
+        try:
+            organisation.policy = P.validate(wanted)
+        except P.PolicyError as exc:
+            raise BadRequest(str(exc)) from None
+        _audit_policy(session, organisation)
+    click.echo(json.dumps(organisation.policy, ensure_ascii=False, indent=2))
+
+
+@org_policy.command("reset")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+@click.argument("codes", nargs=-1, metavar="[CODE...]")
+def org_policy_reset(org_slug: str, codes: tuple[str, ...]) -> None:
+    """Back to the defaults: for the CODEs given, or entirely."""
+    with open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        policy = dict(organisation.policy or {})
+        unknown = [c for c in codes if c not in policy]
+        if unknown:
+            raise BadRequest(f"not set in the policy of '{organisation.slug}': {', '.join(unknown)}")
+        organisation.policy = {k: v for k, v in policy.items() if k not in codes} if codes else {}
+        _audit_policy(session, organisation)
+    click.echo(json.dumps(organisation.policy, ensure_ascii=False, indent=2))
+
+
+def _setting_value(raw: str) -> Any:
+    # Numbers and words as typed: 0.9 is a number, block is a word.
+    try:
+        return json.loads(raw)
+    except ValueError:
+        return raw
+
+
+def _audit_policy(session, organisation) -> None:
+    from backend.storage.contacts import audit
+
+    audit(session, organisation, _cli_actor(), default_clock().now(), "org.policy", {"policy": organisation.policy})
+
+
+@cli.command()
+@click.argument("which", type=click.Choice(["request", "report", "policy"]))
+def schema(which: str) -> None:
+    """Print the JSON Schema of the analysis request, the report or the policy."""
+    from nlp.contract import schemas
+
+    click.echo(json.dumps(schemas()[which], ensure_ascii=False, indent=2))
+
+
 @cli.group()
 def apikey() -> None:
     """API keys for `Authorization: Bearer <key>` (stored hashed, shown once)."""
@@ -556,13 +648,9 @@ def _engine():
 
 def _analyze_for_org(request: dict[str, Any], slug: str) -> dict[str, Any]:
     from backend import analysis
-    from backend.storage import queries
 
     with open_database() as database, database.session() as session:
-        org = queries.org_by_slug(session, slug)
-        if org is None:
-            raise BadRequest(f"no organisation {slug!r} in {_safe_url(database.url)} (try `sendwise demo seed`)")
-        return analysis.analyze(request, now=default_clock().now(), session=session, org=org)
+        return analysis.analyze(request, now=default_clock().now(), session=session, org=_org(session, slug, database))
 
 
 def _seed(database):

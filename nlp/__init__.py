@@ -9,16 +9,19 @@ caller.
 """
 
 from .checks import CODES
+from .contract import AnalysisRequest, parse_request
 from .engine import SentFingerprint, analyze, company_mentions, explain, sent_fingerprint, warm_up
 from .errors import InvalidRequest
 
 __all__ = [
     "CODES",
+    "AnalysisRequest",
     "InvalidRequest",
     "SentFingerprint",
     "analyze",
     "company_mentions",
     "explain",
+    "parse_request",
     "sent_fingerprint",
     "warm_up",
 ]

@@ -12,37 +12,45 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
+from . import policy as P
 from .checks import REGISTRY, SEVERITY_RANK, Check, Hit
+from .contract import CONTRACT_VERSION, AnalysisRequest, parse_request
 from .errors import InvalidRequest
 from .fingerprint import fingerprint, normalize
-from .i18n import gettext, render
+from .i18n import N_, gettext, render
 from .message import Message
 from .names import company_keys_in
-from .request import parse_request
+from .request import Context, Draft, engine_view
 from .sent_index import SentIndex
 from .suggestions import context_suggestions, recipients_report
 
-CONTRACT_VERSION = "1"
+TEXT_NOT_AVAILABLE = N_("The text of the draft was not available, so this was not checked.")
 
 
-def analyze(request: dict, *, sent_index: SentIndex | None = None) -> dict[str, Any]:
+def analyze(request: dict | AnalysisRequest, *, sent_index: SentIndex | None = None) -> dict[str, Any]:
     """Analyse a draft (an analysis request, see the contract) and return the report.
 
-    `sent_index` gives access to the organisation's stored fingerprints for
-    org-wide template reuse; without it only `context.history` is used.
-    Raises InvalidRequest (a ValueError) for a request that breaks the contract.
+    `request` is a dict, or an `AnalysisRequest` its caller validated with
+    `nlp.parse_request`. `sent_index` gives access to the organisation's
+    stored fingerprints for org-wide template reuse; without it only
+    `context.history` is used. Raises InvalidRequest (a ValueError) for a
+    request that breaks the contract.
     """
     started = time.perf_counter()
-    draft, ctx = parse_request(request)
+    draft, ctx = _view(parse_request(request))
     m = Message(draft, ctx, sent_index)
     findings: list[dict[str, Any]] = []
+    not_checked: list[dict[str, str]] = []
     if m.external:  # internal mail is the organisation's own business
         for check in REGISTRY.values():
             rule = ctx.policy.get(check.code, {})
             severity = rule.get("severity") or check.severity
             if severity == "off":
                 continue
-            params = {k: type(v)(rule[k]) if k in rule else v for k, v in check.params.items()}
+            if check.needs_text and not draft.text_available:
+                not_checked.append({"code": check.code, "reason": gettext(TEXT_NOT_AVAILABLE, ctx.locale)})
+                continue
+            params = {k: rule.get(k, v) for k, v in check.params.items()}
             for hit in check.func(m, params):
                 findings.append(_finding(check, hit, severity, ctx.locale))
     findings.sort(key=lambda f: -SEVERITY_RANK[f["severity"]])
@@ -51,10 +59,22 @@ def analyze(request: dict, *, sent_index: SentIndex | None = None) -> dict[str, 
         "contract": CONTRACT_VERSION,
         "verdict": "block" if worst >= 3 else "review" if worst == 2 else "ok",
         "findings": findings,
+        "not_checked": not_checked,
         "recipients": recipients_report(m),
-        "context_suggestions": context_suggestions(m),
+        "context_suggestions": context_suggestions(m) if draft.text_available else [],
+        "on_send": P.on_send(ctx.policy),
+        "policy_warnings": [],
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),
     }
+
+
+def _view(request: AnalysisRequest) -> tuple[Draft, Context]:
+    org = request.context.org
+    try:
+        policy = P.validate(org.policy if org else None)
+    except P.PolicyError as exc:
+        raise InvalidRequest(f"context.org.policy.{exc}") from None
+    return engine_view(request, policy)
 
 
 def _finding(check: Check, hit: Hit, severity: str, locale: str) -> dict[str, Any]:
@@ -71,14 +91,13 @@ def _finding(check: Check, hit: Hit, severity: str, locale: str) -> dict[str, An
     }
 
 
-def company_mentions(request: dict) -> list[str]:
+def company_mentions(request: AnalysisRequest) -> list[str]:
     """Keys (see `names.company_core`) of every company the draft could be naming.
 
     Storage uses them to fetch the known contacts whose company is mentioned, so
     that `personalization.company_mismatch` sees them without loading every contact.
-    Raises InvalidRequest like `analyze`.
     """
-    draft, ctx = parse_request(request)
+    draft, ctx = engine_view(request, {})
     m = Message(draft, ctx)
     s = m.segments
     return sorted(company_keys_in(draft.subject) | company_keys_in(s.visible[s.content_start : s.content_end]))
@@ -106,7 +125,7 @@ def sent_fingerprint(draft: dict) -> SentFingerprint:
     Raises InvalidRequest like `analyze`, and for a draft without a sender
     or without any recipient.
     """
-    parsed, ctx = parse_request({"draft": draft})
+    parsed, ctx = _view(parse_request({"draft": draft}))
     if parsed.sender is None:
         raise InvalidRequest("'draft.from' is required to record a sent message")
     recipients = list(dict.fromkeys(a.email for a in (*parsed.to, *parsed.cc, *parsed.bcc)))

@@ -1,88 +1,101 @@
 """The engine's view of an organisation: what production reads from
 storage, merged with whatever context the request brings inline.
 
-Merge rules (inline context is for that request only, never persisted):
+Inline context is for that request only, never persisted. It may add
+information, but never lift what the organisation's records protect:
+  now             the server's clock, whatever the request says
   locale          inline wins, else the organisation's default_locale
-  org.domains     stored domains plus any inline ones
-  org.policy      per code: an inline key replaces the stored one
-  org.*           any other inline key (postal_address, ...) replaces the stored one
-  contacts        stored contacts of the draft's recipients; an inline contact
-                  replaces the stored one with the same email (case-insensitive)
-  now, history, … passed through unchanged
+  org.domains     the stored domains; inline ones only when none are stored
+                  (naming a recipient's domain would make them "internal")
+  org.policy      the stored policy (keys that no longer validate fall back
+                  to their default, with a warning); an inline policy may
+                  only make it stricter (nlp.policy.tighten)
+  org.*           other inline keys (postal_address, name) replace stored ones
+  contacts        stored contacts of the recipients and of companies the
+                  draft names; an inline contact adds to or corrects the
+                  stored one with the same address, but an unsubscribed or
+                  opted-out contact stays so, and an erased address counts
+                  as unsubscribed
+  history         passed through
 """
 
 from __future__ import annotations
 
-import copy
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from backend.errors import BadRequest
+from backend.storage import contacts as contact_store
 from backend.storage import queries
 from backend.storage.models import Contact, Organisation
 from backend.storage.sent_index import DbSentIndex
+from nlp import AnalysisRequest, company_mentions
+from nlp import policy as P
+from nlp.contract import Contact as ContractContact
+from nlp.contract import Org
 
 
-def assemble(session: Session, org: Organisation, request: dict[str, Any]) -> tuple[dict[str, Any], DbSentIndex]:
-    """Return (a new request with the merged context, the org's sent index).
-    `request` is not modified. Raises `BadRequest` if the inline context has
-    the wrong shape where merging needs it (org, policy, contacts)."""
-    inline = request.get("context") or {}
-    inline_org = _expect(inline, "org", dict, "context.org")
-    inline_policy = _expect(inline_org, "policy", dict, "context.org.policy")
-    inline_domains = _expect(inline_org, "domains", list, "context.org.domains")
-    inline_contacts = _expect(inline, "contacts", list, "context.contacts")
+@dataclass(frozen=True)
+class Assembled:
+    request: AnalysisRequest
+    sent_index: DbSentIndex
+    policy_warnings: list[str]
 
-    # The recipients' contacts, and other known customers whose company the
-    # draft names (for personalization.company_mismatch).
-    recipients, named = queries.contacts_for_draft(
-        session, org, recipient_emails(request.get("draft")), _company_mentions(request)
-    )
-    stored = {_email_key(c.email): contact_to_contract(c) for c in recipients}
+
+def assemble(session: Session, org: Organisation, request: AnalysisRequest, now: datetime) -> Assembled:
+    """The request with the organisation's stored context merged in (see
+    the module's rules), its sent index, and warnings about stored policy
+    keys that no longer validate. Raises `nlp.policy.PolicyError` for an
+    invalid inline policy."""
+    inline = request.context
+    inline_org = inline.org
+    emails = [a.email for a in request.draft.recipients]
+
+    recipients, named = queries.contacts_for_draft(session, org, emails, company_mentions(request))
+    contacts: dict[str, dict[str, Any]] = {c.email.lower(): contact_to_contract(c) for c in recipients}
     for email, name, company in named:
-        stored.setdefault(_email_key(email), {"email": email, "name": name, "company": company})
-    for item in inline_contacts:
-        key = _email_key(item.get("email")) if isinstance(item, dict) else None
-        # Malformed inline entries are kept as they are so the engine reports them.
-        stored.pop(key, None)
-    contacts = list(stored.values()) + copy.deepcopy(inline_contacts)
+        contacts.setdefault(email.lower(), {"email": email, "name": name, "company": company})
+    for email in contact_store.erased_on(session, org, [e for e in emails if e not in contacts]):
+        contacts[email] = {"email": email, "unsubscribed": True}
+    for item in inline.contacts or ():
+        contacts[item.email] = _protected(contacts.get(item.email), item)
 
-    merged_org = {"postal_address": org.postal_address} if org.postal_address else {}
-    merged_org.update(copy.deepcopy({k: v for k, v in inline_org.items() if k not in ("domains", "policy")}))
-    merged_org["domains"] = _union(org.domains or [], inline_domains)
-    merged_org["policy"] = {**copy.deepcopy(org.policy or {}), **copy.deepcopy(inline_policy)}
-
-    context = {
-        **copy.deepcopy({k: v for k, v in inline.items() if k not in ("org", "contacts")}),
-        "locale": inline.get("locale") or org.default_locale,
-        "org": merged_org,
-        "contacts": contacts,
-    }
-    return {**request, "context": context}, DbSentIndex(session, org)
-
-
-def _company_mentions(request: dict[str, Any]) -> list[str]:
-    from nlp import InvalidRequest, company_mentions
-
+    policy, warnings = P.effective(org.policy)
     try:
-        return company_mentions(request)
-    except InvalidRequest:
-        return []  # analyze reports the problem with its own message
+        policy = P.tighten(policy, inline_org.policy if inline_org else None)
+    except P.PolicyError as exc:
+        raise P.PolicyError(f"context.org.policy.{exc}") from None
+
+    org_fields: dict[str, Any] = {"postal_address": org.postal_address or None}
+    if inline_org:
+        org_fields.update(inline_org.model_dump(exclude_none=True, exclude={"domains", "policy"}))
+    org_fields["domains"] = list(org.domains or ()) or (inline_org.domains if inline_org else None)
+    org_fields["policy"] = policy
+
+    context = inline.model_copy(
+        update={
+            "now": now,
+            "locale": inline.locale or org.default_locale,
+            "org": Org.model_validate(org_fields),
+            "contacts": [ContractContact.model_validate(c) for c in contacts.values()],
+        }
+    )
+    return Assembled(request.model_copy(update={"context": context}), DbSentIndex(session, org), warnings)
 
 
-def recipient_emails(draft: Any) -> list[str]:
-    """Addresses in draft.to/cc/bcc, lower-cased; malformed entries skipped
-    (the engine rejects them with a precise message)."""
-    if not isinstance(draft, dict):
-        return []
-    emails = []
-    for field in ("to", "cc", "bcc"):
-        entries = draft.get(field)
-        for entry in entries if isinstance(entries, list) else ():
-            if isinstance(entry, dict) and isinstance(entry.get("email"), str):
-                emails.append(entry["email"].strip().lower())
-    return emails
+def _protected(stored: dict[str, Any] | None, inline: ContractContact) -> dict[str, Any]:
+    """The inline contact over the stored one, except that an opt-out on
+    record stays: a caller may add facts for one request, not lift them."""
+    merged = {**(stored or {}), **inline.model_dump(exclude_none=True)}
+    if stored is None:
+        return merged
+    if stored.get("unsubscribed"):
+        merged["unsubscribed"] = True
+    if (stored.get("consent") or {}).get("status") == "opt_out":
+        merged["consent"] = stored["consent"]
+    return merged
 
 
 def contact_to_contract(contact: Contact) -> dict[str, Any]:
@@ -120,23 +133,4 @@ def contact_to_contract(contact: Contact) -> dict[str, Any]:
         }
         for i in contact.interactions
     ]
-    return out
-
-
-def _expect(container: dict[str, Any], key: str, kind: type, where: str) -> Any:
-    value = container.get(key)
-    if value is None:
-        return kind()
-    if not isinstance(value, kind):
-        raise BadRequest(f"'{where}' must be {'an object' if kind is dict else 'an array'}")
-    return value
-
-
-def _email_key(value: Any) -> str | None:
-    return value.strip().lower() if isinstance(value, str) else None
-
-
-def _union(stored: list[str], extra: list[Any]) -> list[str]:
-    out = list(stored)
-    out += [d for d in extra if d not in out]
     return out

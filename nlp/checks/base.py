@@ -32,11 +32,40 @@ class Hit:
 
 
 @dataclass(frozen=True)
+class Threshold:
+    """A number an organisation's policy may set for a check.
+
+    `stricter` says which direction makes the check fire more often: an
+    inline policy in a request may only move a threshold that way from the
+    stored one (see nlp.policy.tighten).
+    """
+
+    default: int | float
+    minimum: int | float
+    maximum: int | float
+    unit: str
+    stricter: str  # "lower" or "higher"
+    description: str
+
+    @property
+    def kind(self) -> type:
+        return float if isinstance(self.default, float) else int
+
+
+@dataclass(frozen=True)
 class Check:
     code: str
     severity: str
     func: Callable[..., Iterable[Hit]]
-    params: dict[str, Any] = field(default_factory=dict)
+    thresholds: dict[str, Threshold] = field(default_factory=dict)
+    # Checks that read the subject or body; skipped (and listed in the report's
+    # `not_checked`) when the platform could not give the draft's text.
+    needs_text: bool = True
+
+    @property
+    def params(self) -> dict[str, Any]:
+        """The default value of each threshold."""
+        return {name: t.default for name, t in self.thresholds.items()}
 
     @property
     def doc(self) -> dict[str, str]:

@@ -74,6 +74,19 @@ ENGINE_REJECTS = [
     pytest.param({"draft": {"to": "anna@mueller-leuchten.de"}}, id="to-not-array"),
     pytest.param({"draft": {"to": [{"email": "not-an-address"}]}}, id="invalid-address"),
     pytest.param({"draft": {"subject": 42}}, id="subject-not-string"),
+    pytest.param({"draft": {"subject": "Offer \ud800"}}, id="lone-surrogate-subject"),
+    pytest.param({"draft": {"body": {"text": "\udfff" * 3}}}, id="lone-surrogate-body"),
+    pytest.param({"draft": {"to": [{"email": "anna@m\ud800.de"}]}}, id="lone-surrogate-address"),
+    pytest.param(
+        {"draft": {}, "context": {"contacts": [{"email": "a@b.de", "company": "\ud800"}]}}, id="lone-surrogate-contact"
+    ),
+    pytest.param(
+        {"draft": {}, "context": {"contacts": [{"email": "a@b.de", "company": "x" * 5000}]}}, id="long-inline-company"
+    ),
+    pytest.param(
+        {"draft": {}, "context": {"org": {"policy": {"mass.template_reuse": {"similarity": 85}}}}},
+        id="policy-out-of-range",
+    ),
 ]
 
 
@@ -120,7 +133,7 @@ def test_internal_draft_is_ok_and_unknown_keys_are_ignored(http):
     reply = http.post_json("/api/v1/analyze", {"draft": internal_draft(), "id": "x1", "expect": {}, "notes": "?"})
     assert reply.status == 200, reply.body[:300]
     report = reply.json()
-    assert report["contract"] == "1"
+    assert report["contract"] == "1.1"
     assert report["verdict"] == "ok"
     assert report["findings"] == []
 
@@ -161,21 +174,29 @@ def test_stored_policy_changes_a_severity(http, database):
     assert severities["compliance.suppressed_recipient"] == "warn"
 
 
-def test_inline_context_overrides_stored_for_that_request_only(http, database):
+def test_inline_context_adds_for_that_request_only_and_cannot_lift_an_opt_out(http, database):
     _store_rossi(database, unsubscribed=True)
     inline = {
         "contacts": [
-            {"email": ROSSI.upper(), "name": "Marco Rossi", "unsubscribed": False, "consent": {"status": "opt_in"}}
+            {
+                "email": ROSSI.upper(),
+                "name": "Marco Rossi",
+                "role": "head of purchasing",
+                "unsubscribed": False,
+                "consent": {"status": "opt_in"},
+            }
         ]
     }
     with_inline = http.post_json("/api/v1/analyze", {"draft": draft_to(ROSSI), "context": inline}).json()
-    assert "compliance.suppressed_recipient" not in _codes(with_inline)
+    assert "compliance.suppressed_recipient" in _codes(with_inline)
+    assert with_inline["recipients"][0]["crm"]["role"] == "head of purchasing"
 
     again = http.post_json("/api/v1/analyze", {"draft": draft_to(ROSSI)}).json()
-    assert "compliance.suppressed_recipient" in _codes(again)
+    assert again["recipients"][0]["crm"].get("role") != "head of purchasing"
     with database.session() as session:
         stored = session.query(Contact).filter_by(email=ROSSI).one()
         assert stored.unsubscribed is True and stored.consent_status == "opt_out"
+        assert stored.role != "head of purchasing"
 
 
 # --- failures inside the server --------------------------------------------

@@ -3,14 +3,14 @@ inline context (storage/context.py), and the DB-backed sent index."""
 
 from __future__ import annotations
 
-import copy
 from datetime import date, timedelta
 
 import pytest
 
-from backend.errors import BadRequest
 from backend.storage import queries, sent
-from backend.storage.context import assemble, recipient_emails
+from backend.storage.context import assemble
+from nlp import parse_request
+from nlp.policy import PolicyError
 from nlp.sent_index import SentRecord
 from tests.conftest import NOW
 
@@ -48,13 +48,16 @@ def request_to(*emails, context=None):
     req = {"draft": {"to": [{"email": e} for e in emails], "subject": "Hello"}}
     if context is not None:
         req["context"] = context
-    return req
+    return parse_request(req)
+
+
+def dumped(assembled):
+    return assembled.request.context.model_dump(mode="json", exclude_none=True)
 
 
 def test_stored_contacts_of_the_recipients_in_contract_shape(org_session):
     session, org = org_session
-    merged, _ = assemble(session, org, request_to(ANNA.upper(), "someone@else.com"))
-    context = merged["context"]
+    context = dumped(assemble(session, org, request_to(ANNA.upper(), "someone@else.com"), NOW))
     assert context["contacts"] == [
         {
             "email": ANNA,
@@ -76,75 +79,96 @@ def test_stored_contacts_of_the_recipients_in_contract_shape(org_session):
         "policy": {"mass.bulk_bcc": {"severity": "block"}, "deliverability.spam_phrases": {"severity": "off"}},
     }
     assert context["locale"] == "zh-CN"
+    assert context["now"] == "2026-11-27T10:00:00Z"
 
 
-def test_inline_context_is_added_for_the_request(org_session):
+def test_inline_context_adds_for_the_request_but_never_lifts_stored_records(org_session):
     session, org = org_session
     inline = {
-        "now": "2026-11-27T10:00:00Z",
+        "now": "2020-01-01T00:00:00Z",
         "locale": "en",
         "org": {
-            "domains": ["brightway-lighting.com"],
+            "domains": ["mueller-leuchten.de"],
             "postal_address": "PO Box 9",
-            "policy": {"mass.bulk_bcc": {"severity": "warn"}},
+            "policy": {
+                "mass.bulk_bcc": {"severity": "warn"},
+                "deliverability.spam_phrases": {"severity": "info"},
+                "mass.exposed_recipients": {"min_organisations": 2},
+            },
         },
-        "contacts": [{"email": "Anna.Schmidt@Mueller-Leuchten.de", "name": "Anna S.", "unsubscribed": True}],
+        "contacts": [{"email": "Anna.Schmidt@Mueller-Leuchten.de", "name": "Anna S.", "role": "buyer"}],
         "history": [{"sent_at": "2026-11-25T08:00:00Z", "to": ["x@y.de"]}],
     }
     original = request_to(ANNA, JAN, context=inline)
-    snapshot = copy.deepcopy(original)
-    merged, _ = assemble(session, org, original)
-    context = merged["context"]
+    context = dumped(assemble(session, org, original, NOW))
 
-    assert original == snapshot  # the caller's request is untouched
-    assert context["now"] == inline["now"] and context["history"] == inline["history"]
+    assert original.context.now.year == 2020  # the caller's request is untouched
+    assert context["now"] == "2026-11-27T10:00:00Z"  # the server's clock wins
+    assert context["history"] == [{"sent_at": "2026-11-25T08:00:00Z", "to": ["x@y.de"]}]
     assert context["locale"] == "en"
-    assert context["org"]["domains"] == ["brightway-lighting.cn", "brightway-lighting.com"]
+    # naming the recipient's domain would make her "internal": stored domains stand
+    assert context["org"]["domains"] == ["brightway-lighting.cn"]
     assert context["org"]["postal_address"] == "PO Box 9"
     assert context["org"]["policy"] == {
-        "mass.bulk_bcc": {"severity": "warn"},
-        "deliverability.spam_phrases": {"severity": "off"},
+        "mass.bulk_bcc": {"severity": "block"},  # inline "warn" is weaker: ignored
+        "deliverability.spam_phrases": {"severity": "info"},  # stricter than "off"
+        "mass.exposed_recipients": {"min_organisations": 2},  # stricter than the default 3
     }
-    by_email = {c["email"].lower(): c for c in context["contacts"]}
-    assert by_email[ANNA] == inline["contacts"][0]  # inline replaces stored, whole
+    by_email = {c["email"]: c for c in context["contacts"]}
+    assert by_email[ANNA]["name"] == "Anna S." and by_email[ANNA]["role"] == "buyer"
+    assert by_email[ANNA]["stage"] == "sample"  # inline adds to stored
     assert by_email[JAN]["name"] == "Jan de Vries"
-    assert len(context["contacts"]) == 2
 
 
-@pytest.mark.parametrize(
-    "context, where",
-    [
-        ({"org": []}, "context.org"),
-        ({"org": {"policy": "strict"}}, "context.org.policy"),
-        ({"org": {"domains": "brightway-lighting.cn"}}, "context.org.domains"),
-        ({"contacts": {"email": ANNA}}, "context.contacts"),
-    ],
-)
-def test_malformed_inline_context_is_a_bad_request(org_session, context, where):
+def test_an_unsubscribed_contact_stays_suppressed_whatever_the_request_says(org_session):
+    from nlp import analyze
+
     session, org = org_session
-    with pytest.raises(BadRequest, match=where.replace(".", r"\.")):
-        assemble(session, org, request_to(ANNA, context=context))
+    queries.upsert_contact(session, org, JAN, name="Jan de Vries", country="NL", unsubscribed=True)
+    session.flush()
+    draft = {
+        "from": {"email": "tom@brightway-lighting.cn"},
+        "to": [{"name": "Jan de Vries", "email": JAN}],
+        "subject": "Winter offer: 10% off LED panels",
+        "body": {"text": "Dear Jan,\n\nOur winter offer: 10% off all LED panels until 31 December.\n\nBest,\nTom"},
+    }
+    bypasses = [
+        {"contacts": [{"email": JAN, "unsubscribed": False, "consent": {"status": "opt_in"}}]},
+        {"org": {"policy": {"compliance.suppressed_recipient": {"severity": "off"}}}},
+        {"org": {"domains": ["vrieslicht.nl"]}},
+    ]
+    for context in [{}, *bypasses]:
+        assembled = assemble(session, org, parse_request({"draft": draft, "context": context}), NOW)
+        report = analyze(assembled.request, sent_index=assembled.sent_index)
+        assert report["verdict"] == "block", context
+        assert "compliance.suppressed_recipient" in {f["code"] for f in report["findings"]}
 
 
-def test_malformed_inline_contacts_are_left_for_the_engine_to_report(org_session):
+def test_an_erased_address_counts_as_unsubscribed(org_session):
+    from backend.storage import contacts
+
     session, org = org_session
-    merged, _ = assemble(session, org, request_to(ANNA, context={"contacts": ["anna", {"email": 7}]}))
-    assert "anna" in merged["context"]["contacts"] and {"email": 7} in merged["context"]["contacts"]
+    contacts.erase(session, org, JAN, "test", NOW)
+    assembled = assemble(session, org, request_to(JAN), NOW)
+    [contact] = assembled.request.context.contacts
+    assert contact.email == JAN and contact.unsubscribed is True and contact.name is None
 
 
-@pytest.mark.parametrize(
-    "draft, expected",
-    [
-        (
-            {"to": [{"email": "A@X.de"}], "cc": [{"email": "b@y.fr"}], "bcc": [{"email": "c@z.it"}]},
-            ["a@x.de", "b@y.fr", "c@z.it"],
-        ),
-        ({"to": "a@x.de", "cc": [None, {"email": 5}, {"name": "no address"}]}, []),
-        ("not a draft", []),
-    ],
-)
-def test_recipient_emails_skips_malformed_entries(draft, expected):
-    assert recipient_emails(draft) == expected
+def test_a_stored_policy_key_that_no_longer_validates_falls_back_with_a_warning(org_session):
+    session, org = org_session
+    org.policy = {"mass.template_reuse": {"similarity": 85, "window_days": 7}}
+    assembled = assemble(session, org, request_to(ANNA), NOW)
+    assert assembled.request.context.org.policy == {"mass.template_reuse": {"window_days": 7}}
+    assert assembled.policy_warnings == [
+        "mass.template_reuse.similarity: 85 is out of range (allowed: 0.5 to 1.0 share of words); the default applies"
+    ]
+
+
+def test_an_invalid_inline_policy_is_refused_with_the_key_named(org_session):
+    session, org = org_session
+    req = request_to(ANNA, context={"org": {"policy": {"mass.bulk_bcc": {"min_recipents": 3}}}})
+    with pytest.raises(PolicyError, match=r"context\.org\.policy\.mass\.bulk_bcc\.min_recipents: unknown setting"):
+        assemble(session, org, req, NOW)
 
 
 def test_sent_index_finds_similar_messages_in_the_window_only(org_session):
@@ -183,7 +207,7 @@ def test_sent_index_finds_similar_messages_in_the_window_only(org_session):
         fingerprint=fingerprint(other),
     )
 
-    _, index = assemble(session, org, request_to(ANNA))
+    index = assemble(session, org, request_to(ANNA), NOW).sent_index
     hits = index.lookup(fingerprint(template), now - timedelta(days=14), 0.85)
     assert len(hits) == 3
     assert all(isinstance(h, SentRecord) and h.similarity >= 0.85 for h in hits)
@@ -208,10 +232,10 @@ def test_contacts_of_companies_the_draft_names_are_added_so_a_mismatch_is_found(
             },
         }
     }
-    merged, index = assemble(session, org, req)
-    assert [c["email"] for c in merged["context"]["contacts"]] == [JAN, ANNA]
-    codes = {f["code"] for f in analyze(merged, sent_index=index)["findings"]}
+    assembled = assemble(session, org, parse_request(req), NOW)
+    assert [c.email for c in assembled.request.context.contacts] == [JAN, ANNA]
+    codes = {f["code"] for f in analyze(assembled.request, sent_index=assembled.sent_index)["findings"]}
     assert "personalization.company_mismatch" in codes
     req["draft"]["body"]["text"] = "Dear Jan,\n\nHere is the quotation.\n\nBest regards,\nTom"
-    merged, _ = assemble(session, org, req)
-    assert [c["email"] for c in merged["context"]["contacts"]] == [JAN]
+    assembled = assemble(session, org, parse_request(req), NOW)
+    assert [c.email for c in assembled.request.context.contacts] == [JAN]

@@ -41,7 +41,7 @@ def run(env):
 def report_of(result) -> dict:
     assert result.returncode == 0, result.stderr.decode()
     report = json.loads(result.stdout)
-    assert report["contract"] == "1" and report["verdict"] in {"ok", "review", "block"}
+    assert report["contract"] == "1.1" and report["verdict"] in {"ok", "review", "block"}
     return report
 
 
@@ -96,6 +96,7 @@ BAD_INPUTS = [
     pytest.param(["check", "-"], b'{"context": {}}', "missing 'draft'", id="missing-draft"),
     pytest.param(["check", "-"], b'{"draft": {"to": [{"email": "not-an-address"}]}}', "", id="invalid-address"),
     pytest.param(["check", "-"], b'{"draft": {"to": "a@b.de"}}', "", id="to-not-array"),
+    pytest.param(["check", "-"], b'{"draft": {"subject": "\\ud800"}}', "draft.subject contains", id="lone-surrogate"),
     pytest.param(["check"], b"", "Missing argument", id="no-file"),
     pytest.param(["check", "--frobnicate", "x.json"], b"", "No such option", id="unknown-option"),
     pytest.param(["fly"], b"", "No such command", id="unknown-command"),

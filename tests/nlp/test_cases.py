@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 
 from nlp import analyze
+from nlp.contract import Report
 
 CASES = sorted((Path(__file__).parent.parent / "cases").glob("*/*.json"))
 
@@ -20,6 +21,7 @@ CASES = sorted((Path(__file__).parent.parent / "cases").glob("*/*.json"))
 def test_case(path: Path):
     case = json.loads(path.read_text(encoding="utf-8"))
     report = analyze(case)  # unknown keys (id, notes, expect) are ignored
+    Report.model_validate(report)  # the report is what its schema says
     got = {f["code"] for f in report["findings"]}
     expect = case["expect"]
     assert set(expect.get("must", [])) - got == set(), case.get("notes")

@@ -18,7 +18,7 @@ SNAPSHOT = Path(__file__).parent / "registry_snapshot.json"
 
 def test_report_shape():
     report = analyze(request(PITCH))
-    assert report["contract"] == "1" and report["verdict"] in ("ok", "review", "block")
+    assert report["contract"] == "1.1" and report["verdict"] in ("ok", "review", "block")
     assert isinstance(report["elapsed_ms"], float)
     for f in report["findings"]:
         assert set(f) == {"code", "severity", "title", "message", "suggestion", "evidence", "recipients"}
@@ -138,11 +138,11 @@ def test_analysis_does_not_mutate_the_request():
 
 
 def test_company_mentions_gives_the_keys_storage_looks_up():
-    from nlp import company_mentions
+    from nlp import company_mentions, parse_request
     from nlp.names import company_core
 
     req = request(
         "Dear Anna,\n\nThank you for the interest of Ceramiche Lombardi S.r.l. in our tiles.\n\nBest regards,\nWei"
     )
-    keys = company_mentions(req)
+    keys = company_mentions(parse_request(req))
     assert company_core("Ceramiche Lombardi S.r.l.") in keys and company_core("Müller Licht GmbH") not in keys
