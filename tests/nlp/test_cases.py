@@ -1,7 +1,10 @@
 """Every labelled draft in tests/cases: the expected codes appear, the excluded ones do not, the verdict matches.
 
-`shared/` are the project's reference examples; `extra/` are more drafts of the
-same families, labelled from the contract without looking at the engine.
+`shared/` are the project's reference examples; `labeller1/`, `labeller2/`,
+`labeller3/` are drafts labelled from the contract by people who did not read
+the engine (docs/quality.md says which were used to tune it). Drafts listed in
+`known_misses.txt` are expected to fail, strictly: fixing one means removing
+its line.
 """
 
 from __future__ import annotations
@@ -14,10 +17,22 @@ import pytest
 from nlp import analyze
 from nlp.contract import Report
 
-CASES = sorted((Path(__file__).parent.parent / "cases").glob("*/*.json"))
+CASES_DIR = Path(__file__).parent.parent / "cases"
+CASES = sorted(CASES_DIR.glob("*/*.json"))
+KNOWN_MISSES = {
+    line.strip()
+    for line in (CASES_DIR / "known_misses.txt").read_text(encoding="utf-8").splitlines()
+    if line.strip() and not line.startswith("#")
+}
 
 
-@pytest.mark.parametrize("path", CASES, ids=[f"{p.parent.name}/{p.stem}" for p in CASES])
+def _param(path: Path):
+    name = f"{path.parent.name}/{path.stem}"
+    marks = [pytest.mark.xfail(strict=True, reason="known miss")] if name in KNOWN_MISSES else []
+    return pytest.param(path, id=name, marks=marks)
+
+
+@pytest.mark.parametrize("path", [_param(p) for p in CASES])
 def test_case(path: Path):
     case = json.loads(path.read_text(encoding="utf-8"))
     report = analyze(case)  # unknown keys (id, notes, expect) are ignored
@@ -32,3 +47,7 @@ def test_case(path: Path):
 
 def test_there_are_cases():
     assert len(CASES) >= 16
+
+
+def test_every_known_miss_is_a_case():
+    assert KNOWN_MISSES <= {f"{p.parent.name}/{p.stem}" for p in CASES}
