@@ -41,7 +41,9 @@ def engine_loaded() -> bool:
         return False
 
 
-def analyze(request: dict[str, Any], *, now: datetime, session: Session | None = None, org: Organisation | None = None) -> dict:
+def analyze(
+    request: dict[str, Any], *, now: datetime, session: Session | None = None, org: Organisation | None = None
+) -> dict:
     """The report for `request` at `now` (the caller's clock). The request
     is validated here, once; with `org` (and its `session`) the stored
     context of that organisation is merged in (see storage.context) and

@@ -95,7 +95,11 @@ def _email(value: str) -> str:
 
 def _count(value: Any) -> Any:
     # JSON numbers: 2400000.0 is a size too, but true is not.
-    if isinstance(value, bool) or not isinstance(value, int | float) or (isinstance(value, float) and math.isnan(value)):
+    if (
+        isinstance(value, bool)
+        or not isinstance(value, int | float)
+        or (isinstance(value, float) and math.isnan(value))
+    ):
         raise ValueError("must be a number")
     if isinstance(value, float):
         if math.isinf(value):
