@@ -41,7 +41,7 @@ MAX_SUBJECT_CHARS = 2_000
 MAX_NAME_CHARS = 500
 MAX_RECIPIENTS = 5_000
 MAX_HISTORY = 20_000
-MAX_CONTACTS = 20_000
+MAX_CONTACTS = 5_000
 MAX_INTERACTIONS = 1_000
 # The limits stored contacts have (backend/contacts_file.py), so an inline
 # contact cannot carry what an imported one could not.

@@ -23,6 +23,7 @@ from .names import company_keys_in
 from .request import Context, Draft, engine_view
 from .sent_index import SentIndex
 from .suggestions import context_suggestions, recipients_report
+from .text import Window
 
 TEXT_NOT_AVAILABLE = N_("The text of the draft was not available, so this was not checked.")
 
@@ -52,7 +53,7 @@ def analyze(request: dict | AnalysisRequest, *, sent_index: SentIndex | None = N
                 continue
             params = {k: rule.get(k, v) for k, v in check.params.items()}
             for hit in check.func(m, params):
-                findings.append(_finding(check, hit, severity, ctx.locale))
+                findings.append(_finding(check, hit, severity, ctx.locale, m.window))
     findings.sort(key=lambda f: -SEVERITY_RANK[f["severity"]])
     worst = max((SEVERITY_RANK[f["severity"]] for f in findings), default=0)
     return {
@@ -77,9 +78,12 @@ def _view(request: AnalysisRequest) -> tuple[Draft, Context]:
     return engine_view(request, policy)
 
 
-def _finding(check: Check, hit: Hit, severity: str, locale: str) -> dict[str, Any]:
+def _finding(check: Check, hit: Hit, severity: str, locale: str, window: Window) -> dict[str, Any]:
     if hit.severity and SEVERITY_RANK[hit.severity] < SEVERITY_RANK[severity]:
         severity = hit.severity
+    for e in hit.evidence:
+        if e["field"] == "body" and "start" in e:
+            e["start"], e["end"] = window.original(e["start"]), window.original(e["end"])
     return {
         "code": check.code,
         "severity": severity,

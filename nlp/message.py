@@ -28,7 +28,12 @@ from .names import (
 from .pipeline import Match, matcher
 from .request import Address, Contact, Context, Draft
 from .sent_index import SentIndex
-from .text import LEGAL_FORM, TITLES, URL_OR_EMAIL, Html, Segments, blank, reduce_html, segment
+from .text import LEGAL_FORM, TITLES, URL_OR_EMAIL, Html, Segments, Window, blank, reduce_html, segment, window
+
+# Up to seven capitalised words before a legal form ("Ningbo Brightway Lighting Co., Ltd.").
+# Words start after a non-word character and are at most 60 long, so a long
+# run of letters or digits is tried once, not from every position.
+_COMPANY_WITH_LEGAL_FORM = re.compile(r"(?<![\w&'.-])(?:[A-Z0-9][\w&'.-]{0,60}[ \t]{1,10}){1,7}" + LEGAL_FORM.pattern)
 
 INDIVIDUAL, BUSINESS = "individual", "business"
 _PREPOSITIONS = frozenset("from of at in for aus bei für with".split())
@@ -179,11 +184,17 @@ class Message:
         return reduce_html(self.draft.html) if self.draft.html else None
 
     @cached_property
-    def body(self) -> str:
-        """The plain text the engine analyses (evidence offsets index into it)."""
+    def window(self) -> Window:
+        """Of a very long body, the beginning and end the engine reads (text.window)."""
         if self.draft.text is not None and self.draft.text.strip():
-            return self.draft.text
-        return self.html.text if self.html else ""
+            return window(self.draft.text)
+        return window(self.html.text if self.html else "")
+
+    @cached_property
+    def body(self) -> str:
+        """The plain text the engine analyses; evidence offsets index into it
+        until the engine maps them to the whole body (Window.original)."""
+        return self.window.text
 
     @cached_property
     def segments(self) -> Segments:
@@ -356,7 +367,7 @@ class Message:
         """The message says which company sends it (a web or mail address alone does not)."""
         text = blank(self.segments.visible, URL_OR_EMAIL)
         own = {company_core(r.company) for r in self.recipients if r.company}
-        for m in re.finditer(r"(?:[A-Z0-9][\w&'.-]*[ \t]+){1,7}" + LEGAL_FORM.pattern, text):
+        for m in _COMPANY_WITH_LEGAL_FORM.finditer(text):
             if company_core(m.group(0)) not in own:
                 return True
         if self.ctx.org_name and ascii_fold(self.ctx.org_name) in ascii_fold(text):

@@ -192,7 +192,7 @@ _WORD = re.compile(r"[^\W\d_]+(?:['’-][^\W\d_]+)*", re.UNICODE)
 
 def tokens(name: str) -> list[str]:
     """Folded name tokens, titles and legal forms dropped: "Dr. Anna-Lena Müller" -> ["anna-lena", "muller"]."""
-    name = re.sub(r"\(.*?\)|<.*?>|\[.*?\]", " ", name or "")
+    name = re.sub(r"\([^()]*\)|<[^<>]*>|\[[^\[\]]*\]", " ", name or "")
     if "," in name and name.count(",") == 1:  # "Schmidt, Anna"
         last, first = name.split(",")
         name = f"{first} {last}"
@@ -249,6 +249,7 @@ _COMPANY_NOISE = re.compile(
 )
 
 
+@functools.lru_cache(maxsize=65_536)  # an organisation's companies come back with every draft
 def company_core(company: str) -> str:
     """A company name without legal form or punctuation, folded: "Ceramiche Lombardi S.r.l." -> "ceramiche lombardi"."""
     c = ascii_fold(company)

@@ -24,6 +24,10 @@ from .text import blank
 
 SPANS_KEY = "sendwise"
 _LONG_RUN = re.compile(r"\S{100,}")
+# No phrase spans this much white space; the text is tokenized piece by piece
+# between such gaps, because spaCy's affix search on one huge white-space
+# token (a blanked run, a long body's unread middle) is slow.
+_GAP = re.compile(r"\s{64,}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -91,8 +95,17 @@ class Matcher:
         # No phrase lives inside a 100-character run without spaces (long URLs,
         # pasted junk), and the tokenizer's prefix/suffix splitting is quadratic
         # on such runs; blanking them keeps offsets and bounds the cost.
-        doc = self.nlp(blank(text, _LONG_RUN))
-        out = [Match(s.label_, s.id_, s.start_char, s.end_char, s.text) for s in doc.spans[SPANS_KEY]]
+        text_blanked = blank(text, _LONG_RUN)
+        pieces, start = [], 0
+        for gap in _GAP.finditer(text_blanked):
+            pieces.append((start, gap.start()))
+            start = gap.end()
+        pieces = [(a, b) for a, b in [*pieces, (start, len(text_blanked))] if b > a]
+        out = []
+        for (offset, _), doc in zip(pieces, self.nlp.pipe(text_blanked[a:b] for a, b in pieces)):
+            out += [
+                Match(s.label_, s.id_, offset + s.start_char, offset + s.end_char, s.text) for s in doc.spans[SPANS_KEY]
+            ]
         for label, id_, rx in self._regexes:
             out.extend(Match(label, id_, m.start(), m.end(), m.group(0)) for m in rx.finditer(text))
         return out

@@ -48,10 +48,25 @@ _QUOTE_XPATH = (
 _QUOTE_SENTINEL = "\u2063\u2063quote\u2063\u2063"
 
 
+# Inline images are bytes, not text; and of very long HTML (thousands of
+# elements make the conversion to text slow) only the beginning and the end
+# are read, as of a long plain-text body (see `window`).
+_DATA_URI = re.compile(r"data:[\w/+.-]{0,100};base64,[A-Za-z0-9+/=\s]{200,}")
+HTML_HEAD = 150_000
+HTML_TAIL = 50_000
+
+
+def _bounded(html: str) -> str:
+    html = _DATA_URI.sub("data:,", html)
+    if len(html) <= HTML_HEAD + HTML_TAIL:
+        return html
+    return html[:HTML_HEAD] + html[-HTML_TAIL:]  # the parser recovers from the cut
+
+
 def reduce_html(html: str) -> Html:
     """HTML body -> visible text plus the links and images a filter looks at."""
     try:
-        tree = lxml.html.document_fromstring(html)
+        tree = lxml.html.document_fromstring(_bounded(html))
     except (etree.ParserError, ValueError):
         return Html(text="")
     for bad in tree.xpath("//script | //style | //head"):
@@ -334,7 +349,46 @@ def _blank(s: str) -> str:
 
 
 # Web and mail addresses, which hold names and symbols that are not text.
-URL_OR_EMAIL = re.compile(r"(?:https?://|www\.)\S+|[^\s@]{1,64}@\S+")
+# A mail address starts after a space or a delimiter, never inside a run of
+# other characters: trying every position of a long run would be quadratic.
+_ADDRESS_DELIMITERS = "<>()\\[\\]\"',;:：，；（）【】《》"
+URL_OR_EMAIL = re.compile(
+    rf"(?:https?://|www\.)\S+|(?<![^\s{_ADDRESS_DELIMITERS}])[^\s@{_ADDRESS_DELIMITERS}]{{1,64}}@\S+"
+)
+
+# How much of a long body the engine reads: the greeting and the message are
+# at the top, the sign-off, opt-out line and postal address at the bottom.
+# What lies between in a body this long (a pasted spreadsheet, a log) is not
+# read, so that no body can hold a worker for long.
+ANALYSED_HEAD = 30_000
+ANALYSED_TAIL = 6_000
+_JOIN = "\n\n"
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """The part of a body the engine reads. Offsets in `text` at or after
+    `cut` are `shift` characters further on in the whole body."""
+
+    text: str
+    cut: int = 0
+    shift: int = 0
+
+    def original(self, offset: int) -> int:
+        return offset + self.shift if self.shift and offset >= self.cut else offset
+
+
+def window(text: str) -> Window:
+    """The first ANALYSED_HEAD and last ANALYSED_TAIL characters of `text`,
+    cut at line ends where one is near, joined by a blank line."""
+    if len(text) <= ANALYSED_HEAD + ANALYSED_TAIL:
+        return Window(text)
+    head = text.rfind("\n", ANALYSED_HEAD - 3_000, ANALYSED_HEAD)
+    head = head + 1 if head >= 0 else ANALYSED_HEAD
+    tail = text.find("\n", len(text) - ANALYSED_TAIL, len(text) - ANALYSED_TAIL + 3_000)
+    tail = tail + 1 if tail >= 0 else len(text) - ANALYSED_TAIL
+    cut = head + len(_JOIN)
+    return Window(text[:head] + _JOIN + text[tail:], cut, tail - cut)
 
 
 def blank(text: str, rx: re.Pattern) -> str:
@@ -343,7 +397,8 @@ def blank(text: str, rx: re.Pattern) -> str:
 
 
 LEGAL_FORM = re.compile(
-    r"(?<![\w])(?:Co\.?,?\s*Ltd\.?|Company\s+Limited|Co\.?,?\s+Limited|Ltd\.?|Limited|L\.?L\.?C\.?|Inc\.?|"
+    # The look-ahead on the first letters spares trying fifty alternatives at every position.
+    r"(?<![\w])(?=[ABCGIJKLNOPSUZadeps有股])(?:Co\.?,?\s*Ltd\.?|Company\s+Limited|Co\.?,?\s+Limited|Ltd\.?|Limited|L\.?L\.?C\.?|Inc\.?|"
     r"Incorporated|Corp\.?|Corporation|GmbH(?:\s*&\s*Co\.?\s*KG)?|AG|KG|OHG|e\.K\.|UG|S\.?A\.?S\.?|SARL|S\.A\.R\.L\.|"
     r"S\.?r\.?l\.?|S\.?p\.?A\.?|B\.V\.?|BV|N\.V\.?|NV|Oy|Oyj|AB|A/S|ApS|AS|ASA|Sp\.\s*z\s*o\.\s*o\.|s\.r\.o\.|"
     r"a\.s\.|Kft\.?|Zrt\.?|d\.o\.o\.|PLC|plc|LLP|Pty\.?\s+Ltd\.?|Pte\.?\s+Ltd\.?|Sdn\.?\s+Bhd\.?|S\.L\.|S\.A\.|"

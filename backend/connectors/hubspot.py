@@ -150,7 +150,7 @@ INBOUND_ACTIVITY = {
 }
 ACTIVITY_SUBJECT = "HubSpot activity"
 
-_EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s.]+")
+_EMAIL = re.compile(r"[^@\s]{1,64}@[^@\s]{1,255}\.[^@\s.]{1,63}")
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _ENUM = re.compile(r"[A-Z0-9_]+")
 

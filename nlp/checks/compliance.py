@@ -198,7 +198,7 @@ REPLY_PREFIX = re.compile(
 )
 _FORWARDED = re.compile(
     r"forwarded message|original message|weitergeleitete nachricht|ursprüngliche nachricht|"
-    r"message transféré|转发的邮件|原始邮件|^\s*(?:from|von|de)\s*:",
+    r"message transféré|转发的邮件|原始邮件|^[ \t]*(?:from|von|de)[ \t]*:",
     re.IGNORECASE | re.MULTILINE,
 )
 _FAKE_TRANSACTION = re.compile(

@@ -100,7 +100,9 @@ def link_shortener(m: Message, p: dict) -> Iterator[Hit]:
         )
 
 
-_DOMAIN_IN_TEXT = re.compile(r"(?:https?://)?(?:[\w-]+\.)+[a-z]{2,}(?:/\S*)?", re.IGNORECASE)
+# Bounded like DNS names (labels of at most 63 characters, a few of them), so
+# that link text which is a long run of word characters fails fast.
+_DOMAIN_IN_TEXT = re.compile(r"(?:https?://)?(?:[\w-]{1,63}\.){1,8}[a-z]{2,63}(?:/\S*)?", re.IGNORECASE)
 
 
 def link_mismatch(m: Message, p: dict) -> Iterator[Hit]:
