@@ -50,4 +50,4 @@ def test_there_are_cases():
 
 
 def test_every_known_miss_is_a_case():
-    assert KNOWN_MISSES <= {f"{p.parent.name}/{p.stem}" for p in CASES}
+    assert KNOWN_MISSES.issubset(f"{p.parent.name}/{p.stem}" for p in CASES)
