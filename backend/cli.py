@@ -130,19 +130,26 @@ def demo_seed() -> None:
     "--demo/--no-demo",
     "demo_mode",
     default=None,
-    help="Loopback callers act as the demo organisation (default: SENDWISE_DEMO).",
+    help="Callers on this machine act as the demo organisation, without credentials "
+    "(default: SENDWISE_DEMO, which `make run` sets). Loopback addresses only.",
 )
 def serve(host: str, port: int, demo_mode: bool | None) -> None:
     """Migrate the database, seed the demo organisation in demo mode, and serve the API."""
+    from backend.config import demo_requested, load_config
+
+    config = load_config()
+    config["DEMO_MODE"] = demo_requested() if demo_mode is None else demo_mode
+    if config["DEMO_MODE"] and not _is_loopback(host):
+        raise BadRequest(
+            f"demo mode answers this machine only, but {host!r} is not a loopback address: serve it on "
+            "--host 127.0.0.1, or turn demo mode off (--no-demo, SENDWISE_DEMO=0) and give callers API keys"
+        )
+
     import waitress
 
     from backend import analysis, create_app, version
-    from backend.config import load_config
     from backend.storage.migrate import upgrade
 
-    config = load_config()
-    if demo_mode is not None:
-        config["DEMO_MODE"] = demo_mode
     with open_database() as database:
         upgrade(database)
         if config["DEMO_MODE"]:
@@ -165,6 +172,17 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
     waitress.serve(app, host=host, port=port, threads=4, ident="sendwise", clear_untrusted_proxy_headers=False)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # --- organisations, API keys, contacts -----------------------------------

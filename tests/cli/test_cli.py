@@ -191,5 +191,28 @@ def test_serve_migrates_seeds_and_answers_over_http(env, tmp_path):
         relayed = http.post_json("/api/v1/analyze", {"draft": internal_draft()}, {"X-Forwarded-For": "203.0.113.9"})
         assert relayed.status == 401
         port = http.base.rpartition(":")[2]
+        rebound = http.post_json("/api/v1/analyze", {"draft": internal_draft()}, {"Host": f"rebind.example:{port}"})
+        assert rebound.status == 401
     printed = log.read_text()
     assert f"http://127.0.0.1:{port}/api/v1/health" in printed and "curl" in printed
+
+
+@pytest.mark.parametrize(
+    "args, environ",
+    [
+        (("--demo", "--host", "0.0.0.0"), {}),
+        (("--demo", "--host", "::"), {}),
+        (("--demo", "--host", "192.0.2.10"), {}),
+        (("--host", "0.0.0.0"), {"SENDWISE_DEMO": "1"}),  # what `make run HOST=0.0.0.0` runs
+    ],
+)
+def test_serve_refuses_demo_mode_on_an_address_other_machines_reach(env, args, environ):
+    # Fails fast, before binding: a server that started would hang the test.
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", "0", *args],
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        env={**env, **environ},
+        timeout=30,
+    )
+    assert "loopback" in one_line_error(result)
