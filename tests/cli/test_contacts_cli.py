@@ -275,6 +275,48 @@ def test_import_of_an_unusable_file_is_one_line_exit_2(sendwise_cli, acme, tmp_p
     assert reason in one_line_error(sendwise_cli("contacts", "import", str(path), "--org", acme))
 
 
+def test_import_of_a_device_is_one_line_exit_2(sendwise_cli, acme):
+    # Used to read /dev/zero until memory ran out, then "internal error".
+    assert "/dev/zero is not a regular file" in one_line_error(
+        sendwise_cli("contacts", "import", "/dev/zero", "--org", acme)
+    )
+
+
+def test_import_of_an_xlsx_that_unpacks_to_too_much_is_one_line_exit_2(sendwise_cli, acme, tmp_path):
+    import zipfile
+
+    # 300 MB of XML in a file of ~300 KB: openpyxl would have loaded it all.
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            for _ in range(300):
+                member.write(b" " * (1024 * 1024))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    reason = one_line_error(sendwise_cli("contacts", "import", str(path), "--org", acme))
+    assert "bomb.xlsx unpacks to 300 MB, more than 256 MB" in reason
+
+
+def test_oversized_cells_reject_their_rows_and_the_rest_is_kept(sendwise_cli, acme, database, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "email,name,country\n"
+        f"{'x' * 5000}@a.de,One,DE\n"
+        f"two@b.fr,{'Two ' * 1000},FR\n"
+        f"three@c.it,Three,{'Italy ' * 1000}\n"
+        "four@d.nl,Four,NL\n",
+        encoding="utf-8",
+    )
+    result = sendwise_cli("contacts", "import", str(path), "--org", acme)
+    assert "imported 1, updated 0, rejected 3" in ok(result)
+    assert result.stderr.decode().splitlines() == [
+        "long.csv:2: rejected: email is longer than 320 characters",
+        "long.csv:3: rejected: name is longer than 200 characters",
+        "long.csv:4: rejected: country is longer than 100 characters",
+    ]
+    assert set(contacts_of(database, acme)) == {"four@d.nl"}
+
+
 def test_import_into_an_unknown_org_is_one_line_exit_2(sendwise_cli, acme, tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("email\na@b.de\n")
