@@ -251,6 +251,25 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
     click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); next: sendwise apikey create --org {slug}")
 
 
+@org.command("list")
+def org_list() -> None:
+    """List the organisations: slug, name, domains, default locale, contacts."""
+    from sqlalchemy import func, select
+
+    from backend.storage.models import Contact, Organisation
+
+    with open_database() as database, database.session() as session:
+        counts = dict(session.execute(select(Contact.org_id, func.count()).group_by(Contact.org_id)).all())
+        orgs = session.scalars(select(Organisation).order_by(Organisation.slug)).all()
+        for organisation in orgs:
+            click.echo(
+                f"{organisation.slug}  {organisation.name}  {', '.join(organisation.domains)}  "
+                f"{organisation.default_locale}  {_count(counts.get(organisation.id, 0), 'contact')}"
+            )
+    if not orgs:
+        click.echo("no organisations yet: create one with `sendwise org create`", err=True)
+
+
 @cli.group()
 def apikey() -> None:
     """API keys for `Authorization: Bearer <key>` (stored hashed, shown once)."""

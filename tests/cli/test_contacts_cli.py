@@ -99,6 +99,24 @@ def test_org_create_errors_are_one_line_exit_2(sendwise_cli, acme, args, reason)
     assert reason in one_line_error(sendwise_cli("org", "create", *args))
 
 
+def test_org_list_shows_every_organisation_with_its_domains_and_contacts(sendwise_cli, make_tenant, tmp_path):
+    make_tenant("zeta")
+    make_tenant("acme", domains=["acme-export.cn", "acme.com"], default_locale="zh-CN")
+    path = tmp_path / "c.csv"
+    path.write_text("email\na@b.de\nc@d.fr\n")
+    ok(sendwise_cli("contacts", "import", str(path), "--org", "acme"))
+    assert ok(sendwise_cli("org", "list")).splitlines() == [
+        "acme  Acme  acme-export.cn, acme.com  zh-CN  2 contacts",
+        "zeta  Zeta  zeta.example.cn  en  0 contacts",
+    ]
+
+
+def test_org_list_of_an_empty_database_says_how_to_start(sendwise_cli):
+    result = sendwise_cli("org", "list")
+    assert result.returncode == 0 and result.stdout == b""
+    assert "sendwise org create" in result.stderr.decode()
+
+
 # --- contacts import -------------------------------------------------------
 
 
