@@ -453,18 +453,35 @@ def contacts_export(org_slug: str, fmt: str) -> None:
 @contacts.command("erase")
 @click.argument("email")
 @click.option("--org", "org_slug", required=True, metavar="SLUG")
-def contacts_erase(email: str, org_slug: str) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Erase an address that is not a contact: its sent messages, and keep it out of imports and syncs.",
+)
+def contacts_erase(email: str, org_slug: str, force: bool) -> None:
     """GDPR erasure of EMAIL in the organisation: the contact, its
     interactions and every stored sent message naming it; audited. The
     address (as a keyed hash) then keeps CRM syncs and imports from
-    bringing the person back."""
+    bringing the person back. An address that is not a contact needs
+    --force: it is more often a typo than a request."""
+    from sqlalchemy import select
+
     from backend.storage.contacts import erase
+    from backend.storage.models import Contact
 
     address = email.strip().lower()
     if "@" not in address:
         raise BadRequest(f"{email!r} is not an email address")
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
+        known = session.scalar(
+            select(Contact.id).where(Contact.org_id == organisation.id, Contact.email == address).limit(1)
+        )
+        if known is None and not force:
+            raise BadRequest(
+                f"{address} is not a contact of '{organisation.slug}': check the spelling, or erase it "
+                "anyway with --force (its sent messages, and imports and syncs will skip it)"
+            )
         erased = erase(session, organisation, address, _cli_actor(), default_clock().now())
     click.echo(
         f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "

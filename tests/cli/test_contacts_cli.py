@@ -498,7 +498,7 @@ def test_erase_removes_contact_interactions_and_fingerprints_and_is_audited(
 
 
 def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, acme, database, tmp_path):
-    ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme))
+    ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme, "--force"))
     erased_on = SystemClock().now().date().isoformat()  # the erasure's date (not run at midnight)
     path = tmp_path / "list.csv"
     path.write_text(
@@ -535,7 +535,7 @@ def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, 
 def test_an_erased_address_in_an_xlsx_is_rejected_too(sendwise_cli, acme, database, tmp_path):
     import openpyxl
 
-    ok(sendwise_cli("contacts", "erase", "li@haier.cn", "--org", acme))
+    ok(sendwise_cli("contacts", "erase", "li@haier.cn", "--org", acme, "--force"))
     workbook = openpyxl.Workbook()
     workbook.active.append(["邮箱", "姓名"])
     workbook.active.append(["li@haier.cn", "李明"])
@@ -576,9 +576,19 @@ def test_csv_export_defuses_formulas_and_imports_back_unchanged(sendwise_cli, ac
     assert ok(sendwise_cli("contacts", "export", "--org", "copy")) == exported
 
 
-def test_erase_of_an_unknown_address_says_so_and_is_audited(sendwise_cli, acme, database):
+def test_erase_of_an_address_that_is_not_a_contact_asks_for_force(sendwise_cli, acme, database):
+    # A typo would otherwise go on the erased list, and the real address
+    # stay, unnoticed.
+    reason = one_line_error(sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme))
+    assert "ghost@nowhere.de is not a contact of 'acme'" in reason and "--force" in reason
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert store.erased_on(session, queries.org_by_slug(session, acme), ["ghost@nowhere.de"]) == {}
+
+
+def test_forced_erase_of_an_unknown_address_says_so_and_is_audited(sendwise_cli, acme, database):
     assert "0 contacts, 0 interactions, 0 sent messages" in ok(
-        sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme)
+        sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme, "--force")
     )
     with database.session() as session:
         assert (
