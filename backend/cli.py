@@ -163,6 +163,7 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
         click.secho("  warning: analysis engine not loaded; /analyze answers 503", fg="yellow")
     else:
         analysis.engine().warm_up()  # the first draft must not wait for the pipelines to load
+    click.echo(f"  open:     {base}/")
     click.echo(f"  health:   {base}/api/v1/health")
     click.echo(
         "  analyze:  curl -s -H 'Content-Type: application/json' "
