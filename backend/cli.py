@@ -54,9 +54,12 @@ def check(source: str, as_json: bool, locale: str | None, org_slug: str | None) 
     request = read_request(source)
     if locale:
         request = {**request, "context": {**(request.get("context") or {}), "locale": locale}}
+    context = request.get("context") if isinstance(request.get("context"), dict) else {}
+    shown_locale = context.get("locale") if isinstance(context.get("locale"), str) else None
     try:
         if org_slug:
-            report = _analyze_for_org(request, org_slug)
+            report, org_locale = _analyze_for_org(request, org_slug)
+            shown_locale = shown_locale or org_locale  # as storage.context picks it
         else:
             report = analysis.analyze(request, now=default_clock().now())
     except analysis.EngineUnavailable as exc:
@@ -65,9 +68,10 @@ def check(source: str, as_json: bool, locale: str | None, org_slug: str | None) 
     if as_json or not sys.stdout.isatty():
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
+        from backend.i18n import normalize_locale
         from backend.terminal import render
 
-        click.echo(render(report))
+        click.echo(render(report, normalize_locale(shown_locale)))
 
 
 @cli.command()
@@ -79,9 +83,13 @@ def explain(code: str, locale: str) -> None:
         doc = _engine().explain(code, locale)
     except KeyError:
         raise BadRequest(f"unknown code {code!r}; run `sendwise codes` to list them") from None
-    click.echo(f"{click.style(doc['code'], bold=True)} — {doc['title']}  (default severity: {doc['severity']})")
-    for heading, key in (("What it flags", "what"), ("Why it matters", "why"), ("Instead", "instead")):
-        click.echo(f"\n{click.style(heading, bold=True)}\n  {doc[key]}")
+    from backend.i18n import N_, gettext, normalize_locale
+
+    shown = normalize_locale(locale)
+    severity = gettext(N_("default severity: {severity}"), shown).format(severity=gettext(doc["severity"], shown))
+    click.echo(f"{click.style(doc['code'], bold=True)} — {doc['title']}  ({severity})")
+    for heading, key in ((N_("What it flags"), "what"), (N_("Why it matters"), "why"), (N_("Instead"), "instead")):
+        click.echo(f"\n{click.style(gettext(heading, shown), bold=True)}\n  {doc[key]}")
 
 
 @cli.command()
@@ -609,7 +617,8 @@ def _engine():
         raise Failure(str(exc)) from None
 
 
-def _analyze_for_org(request: dict[str, Any], slug: str) -> dict[str, Any]:
+def _analyze_for_org(request: dict[str, Any], slug: str) -> tuple[dict[str, Any], str]:
+    """The report with the organisation's stored context, and the organisation's default locale."""
     from backend import analysis
     from backend.storage import queries
 
@@ -617,7 +626,7 @@ def _analyze_for_org(request: dict[str, Any], slug: str) -> dict[str, Any]:
         org = queries.org_by_slug(session, slug)
         if org is None:
             raise BadRequest(f"no organisation {slug!r} in {_safe_url(database.url)} (try `sendwise demo seed`)")
-        return analysis.analyze(request, now=default_clock().now(), session=session, org=org)
+        return analysis.analyze(request, now=default_clock().now(), session=session, org=org), org.default_locale
 
 
 def _seed(database):
