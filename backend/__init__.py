@@ -26,7 +26,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import api, clock, db
+    from backend import api, clock, db, home
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -41,4 +41,5 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, Database(app.config["DATABASE_URL"]))
     register_error_handlers(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(home.bp)
     return app

@@ -3,8 +3,10 @@
 Ways in:
 - `Authorization: Bearer sw_…`: an API key (backend/storage/apikeys.py),
   looked up by its hash; unknown or revoked keys get a 401 with the reason.
-- Demo mode: with `SENDWISE_DEMO=1`, a request from this machine (loopback,
-  not relayed by a proxy) without credentials acts as the demo organisation.
+- Demo mode (`sendwise serve --demo`, which `make run` asks for; served on
+  loopback addresses only): a request without credentials from this machine
+  (loopback peer, not relayed by a proxy, addressed to a loopback `Host`)
+  acts as the demo organisation.
 - Microsoft/Google identity tokens (JWTs) are recognised and refused for now;
   their verifiers go into `_BEARER_VERIFIERS` next to the API key one.
 
@@ -14,6 +16,7 @@ Views call `current_caller()`, which resolves the caller once per request.
 from __future__ import annotations
 
 import ipaddress
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -29,6 +32,8 @@ from backend.storage.models import Organisation
 DEMO_ORG_SLUG = "demo"
 # A proxy on the same host would make every outside caller look local.
 _PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
+# `Host`: a name or IPv4 address, or an IPv6 address in brackets; then a port.
+_HOST = re.compile(r"(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[^:\[\]]+))(?::\d{1,5})?")
 
 
 @dataclass(frozen=True)
@@ -64,6 +69,13 @@ def resolve_caller(request: Request, session: Session, *, demo_mode: bool) -> Ca
         raise ApiError(401, "unauthorized", "credentials required: send 'Authorization: Bearer <token>'")
     if not is_local(request):
         raise ApiError(401, "unauthorized", "demo mode serves only requests from this machine; send credentials")
+    if not addressed_to_loopback(request):
+        raise ApiError(
+            401,
+            "unauthorized",
+            "demo mode serves only requests addressed to this machine (Host localhost, 127.0.0.1 or [::1]); "
+            "send credentials",
+        )
     org = queries.org_by_slug(session, DEMO_ORG_SLUG)
     if org is None:
         raise ApiError(503, "demo_not_seeded", "demo organisation missing: run `sendwise demo seed`")
@@ -81,6 +93,23 @@ def is_local(request: Request) -> bool:
     if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped:
         address = address.ipv4_mapped
     return address.is_loopback
+
+
+def addressed_to_loopback(request: Request) -> bool:
+    """True when the `Host` header names this machine: localhost or a
+    loopback address, with any port. A web page that rebinds its own domain
+    to 127.0.0.1 still sends its domain here, and so does a browser reaching
+    a forwarder on another address, so neither gets the demo organisation."""
+    match = _HOST.fullmatch(request.headers.get("Host", "").strip().lower())
+    if match is None:
+        return False
+    name = match["ipv6"] or match["name"]
+    if name == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(name).is_loopback
+    except ValueError:
+        return False
 
 
 def _caller_from_token(token: str, session: Session) -> Caller:

@@ -54,9 +54,12 @@ def check(source: str, as_json: bool, locale: str | None, org_slug: str | None) 
     request = read_request(source)
     if locale:
         request = {**request, "context": {**(request.get("context") or {}), "locale": locale}}
+    context = request.get("context") if isinstance(request.get("context"), dict) else {}
+    shown_locale = context.get("locale") if isinstance(context.get("locale"), str) else None
     try:
         if org_slug:
-            report = _analyze_for_org(request, org_slug)
+            report, org_locale = _analyze_for_org(request, org_slug)
+            shown_locale = shown_locale or org_locale  # as storage.context picks it
         else:
             report = analysis.analyze(request, now=default_clock().now())
     except analysis.EngineUnavailable as exc:
@@ -65,9 +68,10 @@ def check(source: str, as_json: bool, locale: str | None, org_slug: str | None) 
     if as_json or not sys.stdout.isatty():
         click.echo(json.dumps(report, ensure_ascii=False, indent=2))
     else:
+        from backend.i18n import normalize_locale
         from backend.terminal import render
 
-        click.echo(render(report))
+        click.echo(render(report, normalize_locale(shown_locale)))
 
 
 @cli.command()
@@ -79,9 +83,13 @@ def explain(code: str, locale: str) -> None:
         doc = _engine().explain(code, locale)
     except KeyError:
         raise BadRequest(f"unknown code {code!r}; run `sendwise codes` to list them") from None
-    click.echo(f"{click.style(doc['code'], bold=True)} — {doc['title']}  (default severity: {doc['severity']})")
-    for heading, key in (("What it flags", "what"), ("Why it matters", "why"), ("Instead", "instead")):
-        click.echo(f"\n{click.style(heading, bold=True)}\n  {doc[key]}")
+    from backend.i18n import N_, gettext, normalize_locale
+
+    shown = normalize_locale(locale)
+    severity = gettext(N_("default severity: {severity}"), shown).format(severity=gettext(doc["severity"], shown))
+    click.echo(f"{click.style(doc['code'], bold=True)} — {doc['title']}  ({severity})")
+    for heading, key in ((N_("What it flags"), "what"), (N_("Why it matters"), "why"), (N_("Instead"), "instead")):
+        click.echo(f"\n{click.style(gettext(heading, shown), bold=True)}\n  {doc[key]}")
 
 
 @cli.command()
@@ -130,19 +138,26 @@ def demo_seed() -> None:
     "--demo/--no-demo",
     "demo_mode",
     default=None,
-    help="Loopback callers act as the demo organisation (default: SENDWISE_DEMO).",
+    help="Callers on this machine act as the demo organisation, without credentials "
+    "(default: SENDWISE_DEMO, which `make run` sets). Loopback addresses only.",
 )
 def serve(host: str, port: int, demo_mode: bool | None) -> None:
     """Migrate the database, seed the demo organisation in demo mode, and serve the API."""
+    from backend.config import demo_requested, load_config
+
+    config = load_config()
+    config["DEMO_MODE"] = demo_requested() if demo_mode is None else demo_mode
+    if config["DEMO_MODE"] and not _is_loopback(host):
+        raise BadRequest(
+            f"demo mode answers this machine only, but {host!r} is not a loopback address: serve it on "
+            "--host 127.0.0.1, or turn demo mode off (--no-demo, SENDWISE_DEMO=0) and give callers API keys"
+        )
+
     import waitress
 
     from backend import analysis, create_app, version
-    from backend.config import load_config
     from backend.storage.migrate import upgrade
 
-    config = load_config()
-    if demo_mode is not None:
-        config["DEMO_MODE"] = demo_mode
     with open_database() as database:
         upgrade(database)
         if config["DEMO_MODE"]:
@@ -156,6 +171,7 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
         click.secho("  warning: analysis engine not loaded; /analyze answers 503", fg="yellow")
     else:
         analysis.engine().warm_up()  # the first draft must not wait for the pipelines to load
+    click.echo(f"  open:     {base}/")
     click.echo(f"  health:   {base}/api/v1/health")
     click.echo(
         "  analyze:  curl -s -H 'Content-Type: application/json' "
@@ -165,6 +181,17 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
     waitress.serve(app, host=host, port=port, threads=4, ident="sendwise", clear_untrusted_proxy_headers=False)
+
+
+def _is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
 
 
 # --- organisations, API keys, contacts -----------------------------------
@@ -231,6 +258,25 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
             )
             audit(session, created, _cli_actor(), now, "org.create", {"domains": clean_domains, "locale": locale})
     click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); next: sendwise apikey create --org {slug}")
+
+
+@org.command("list")
+def org_list() -> None:
+    """List the organisations: slug, name, domains, default locale, contacts."""
+    from sqlalchemy import func, select
+
+    from backend.storage.models import Contact, Organisation
+
+    with open_database() as database, database.session() as session:
+        counts = dict(session.execute(select(Contact.org_id, func.count()).group_by(Contact.org_id)).all())
+        orgs = session.scalars(select(Organisation).order_by(Organisation.slug)).all()
+        for organisation in orgs:
+            click.echo(
+                f"{organisation.slug}  {organisation.name}  {', '.join(organisation.domains)}  "
+                f"{organisation.default_locale}  {_count(counts.get(organisation.id, 0), 'contact')}"
+            )
+    if not orgs:
+        click.echo("no organisations yet: create one with `sendwise org create`", err=True)
 
 
 @org.group("policy")
@@ -508,18 +554,35 @@ def contacts_export(org_slug: str, fmt: str) -> None:
 @contacts.command("erase")
 @click.argument("email")
 @click.option("--org", "org_slug", required=True, metavar="SLUG")
-def contacts_erase(email: str, org_slug: str) -> None:
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Erase an address that is not a contact: its sent messages, and keep it out of imports and syncs.",
+)
+def contacts_erase(email: str, org_slug: str, force: bool) -> None:
     """GDPR erasure of EMAIL in the organisation: the contact, its
     interactions and every stored sent message naming it; audited. The
     address (as a keyed hash) then keeps CRM syncs and imports from
-    bringing the person back."""
+    bringing the person back. An address that is not a contact needs
+    --force: it is more often a typo than a request."""
+    from sqlalchemy import select
+
     from backend.storage.contacts import erase
+    from backend.storage.models import Contact
 
     address = email.strip().lower()
     if "@" not in address:
         raise BadRequest(f"{email!r} is not an email address")
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
+        known = session.scalar(
+            select(Contact.id).where(Contact.org_id == organisation.id, Contact.email == address).limit(1)
+        )
+        if known is None and not force:
+            raise BadRequest(
+                f"{address} is not a contact of '{organisation.slug}': check the spelling, or erase it "
+                "anyway with --force (its sent messages, and imports and syncs will skip it)"
+            )
         erased = erase(session, organisation, address, _cli_actor(), default_clock().now())
     click.echo(
         f"erased {address} from '{organisation.slug}': {_count(erased.contacts, 'contact')}, "
@@ -646,11 +709,13 @@ def _engine():
         raise Failure(str(exc)) from None
 
 
-def _analyze_for_org(request: dict[str, Any], slug: str) -> dict[str, Any]:
+def _analyze_for_org(request: dict[str, Any], slug: str) -> tuple[dict[str, Any], str]:
+    """The report with the organisation's stored context, and the organisation's default locale."""
     from backend import analysis
 
     with open_database() as database, database.session() as session:
-        return analysis.analyze(request, now=default_clock().now(), session=session, org=_org(session, slug, database))
+        org = _org(session, slug, database)
+        return analysis.analyze(request, now=default_clock().now(), session=session, org=org), org.default_locale
 
 
 def _seed(database):

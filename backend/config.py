@@ -3,7 +3,7 @@
 | variable | default | meaning |
 | --- | --- | --- |
 | `DATABASE_URL` | `sqlite:///<project>/instance/sendwise.db` | SQLAlchemy URL; `postgresql+psycopg://...` for PostgreSQL |
-| `SENDWISE_DEMO` | `0` | `1`: callers on loopback without credentials act as the demo organisation |
+| `SENDWISE_DEMO` | `0` | read by `sendwise serve` only (`make run` sets it): `1` is `--demo` |
 | `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger analysis requests are refused with 400 `request_too_large` |
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
 """
@@ -22,6 +22,12 @@ DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024
 _TRUE = {"1", "true", "yes", "on"}
 
 
+def demo_requested(environ: Mapping[str, str] | None = None) -> bool:
+    """Whether `SENDWISE_DEMO` asks `sendwise serve` for demo mode."""
+    env = os.environ if environ is None else environ
+    return env.get("SENDWISE_DEMO", "0").strip().lower() in _TRUE
+
+
 def load_config(environ: Mapping[str, str] | None = None) -> dict:
     """Flask-style config keys from `environ` (default: `os.environ`).
 
@@ -36,7 +42,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         raise ValueError(f"SENDWISE_MAX_REQUEST_BYTES must be a number of bytes, got {raw_max!r}") from None
     return {
         "DATABASE_URL": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
-        "DEMO_MODE": env.get("SENDWISE_DEMO", "0").strip().lower() in _TRUE,
+        # Never from the environment: an app built by another WSGI server
+        # with a stray SENDWISE_DEMO=1 would serve the demo organisation.
+        "DEMO_MODE": False,
         "MAX_REQUEST_BYTES": max_bytes,
         "LOG_LEVEL": env.get("SENDWISE_LOG_LEVEL", "INFO").upper(),
     }

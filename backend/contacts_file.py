@@ -9,6 +9,12 @@ English or Chinese:
   Excel); delimiter `,` `;` tab or `|`, detected from the header line (an
   Excel `sep=;` first line is honoured).
 - XLSX: the first worksheet, read with openpyxl in read-only mode.
+- Bounded, because a file is anyone's: at most `MAX_FILE_BYTES` read (also
+  from pipes; devices are refused), `MAX_XLSX_UNCOMPRESSED` bytes inside an
+  XLSX (checked before openpyxl opens it: a small file can hold gigabytes
+  of XML), `MAX_ROWS` contacts, Excel's `MAX_SHEET_ROWS` lines or rows, and
+  the columns up to the last one with a known header. A cell longer than
+  its field's cap (`CELL_LIMITS`) rejects its row.
 - The header is the first row (among the first ten) that names an email
   column; rows above it (a title, a date) are skipped. Headers match
   case-, space- and punctuation-insensitively in English and Chinese
@@ -24,7 +30,11 @@ from __future__ import annotations
 
 import codecs
 import csv
+import io
+import itertools
+import os
 import re
+import stat
 import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -35,7 +45,13 @@ from typing import Any
 
 from backend.errors import BadRequest
 
-MAX_FILE_BYTES = 200 * 1024 * 1024
+MAX_FILE_BYTES = 100 * 1024 * 1024
+# The XML inside: openpyxl holds all shared strings in memory at once. A
+# 200,000-row export with a dozen columns is ~150 MB of it.
+MAX_XLSX_UNCOMPRESSED = 256 * 1024 * 1024
+MAX_ROWS = 200_000  # contacts in one file
+MAX_SHEET_ROWS = 1_048_576  # Excel's limit, for lines of CSV and rows of XLSX, blank ones included
+MAX_COLUMNS = 1_000  # the last column with a known header
 HEADER_SEARCH_ROWS = 10
 DELIMITERS = (",", ";", "\t", "|")
 
@@ -180,11 +196,16 @@ BOOLEANS = {
     "未退订": False,
 }
 TEXT_LIMITS = {"name": 200, "company": 200, "role": 100, "industry": 100, "consent_source": 200}
+# Longest cell looked at, per field (the stored column's size where there is
+# one); a longer cell rejects its row before any check runs on it.
+CELL_LIMITS = {**TEXT_LIMITS, "email": 320, "first_name": 200, "last_name": 200}
+CODE_CELL_LIMIT = 100  # country, kind, stage, consent, dates, yes/no
 # OWASP's CSV injection rule: a cell starting with one of these is a formula
 # (or the start of one) to Excel, LibreOffice and Google Sheets.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 _NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)|[^\r\n]+")  # what csv calls a line: \r\n, \r or \n ends it
 _PUNCT = re.compile(r"[\s_\-/.:()（）：、·]+")
 _ISO_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?(?:[ T].*)?$")
 _DOT_ATOM = re.compile(r"[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*")
@@ -221,60 +242,94 @@ class RowRejected(ValueError):
 
 def read_table(path: str | Path) -> Table:
     """The header and records of a CSV or XLSX file. Raises `BadRequest` if
-    the file cannot be read or no row among the first ten names an email
-    column."""
+    the file cannot be read, is over a limit, or no row among the first ten
+    names an email column."""
     path = Path(path)
-    try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            raise BadRequest(f"{path.name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB")
-        with open(path, "rb") as handle:
-            head = handle.read(8)
-    except OSError as exc:
-        raise BadRequest(f"cannot read {path}: {exc.strerror or exc}") from None
-    if head.startswith(b"PK\x03\x04"):
-        return _read_xlsx(path)
-    if head.startswith(b"\xd0\xcf\x11\xe0"):
+    data = _read_bounded(path)
+    if data.startswith(b"PK\x03\x04"):
+        return _read_xlsx(path, data)
+    if data.startswith(b"\xd0\xcf\x11\xe0"):
         raise BadRequest(f"{path.name} is an old Excel .xls file: save it as .xlsx or CSV")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise BadRequest(f"{path.name} is not a valid .xlsx file")
-    return _read_csv(path)
+    return _read_csv(path, data)
 
 
-def _read_csv(path: Path) -> Table:
-    data = path.read_bytes()
+def _read_bounded(path: Path) -> bytes:
+    """The file's bytes, at most MAX_FILE_BYTES of them. Pipes are read up
+    to the limit; devices (/dev/zero, a terminal) are refused: they may
+    never end."""
+    limit = f"{path.name} is larger than {MAX_FILE_BYTES // (1024 * 1024)} MB: split it into smaller files"
+    try:
+        with open(path, "rb") as handle:
+            status = os.fstat(handle.fileno())
+            if not (stat.S_ISREG(status.st_mode) or stat.S_ISFIFO(status.st_mode)):
+                raise BadRequest(f"{path} is not a regular file (a device or socket): save the contacts to a file")
+            if status.st_size > MAX_FILE_BYTES:
+                raise BadRequest(limit)
+            data = handle.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        raise BadRequest(f"cannot read {path}: {exc.strerror or exc}") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise BadRequest(limit)
+    return data
+
+
+def _read_csv(path: Path, data: bytes) -> Table:
     text, encoding = decode(data)
     if "\x00" in text:
         raise BadRequest(f"{path.name} is not a text file (CSV) or .xlsx")
-    lines = text.splitlines(keepends=True)
+    # Lines one at a time: a list of them would cost ~50 bytes per line,
+    # gigabytes for a file of newlines (and io.StringIO four bytes a character).
+    lines = (match.group() for match in _LINE.finditer(text))
+    head = [line for _, line in zip(range(HEADER_SEARCH_ROWS + 1), lines)]
     first_line = 1
     delimiter = None
-    if lines and lines[0].strip().lower().startswith("sep=") and len(lines[0].strip()) == 5:
-        delimiter = lines[0].strip()[4]
-        lines, first_line = lines[1:], 2
+    if head and head[0].strip().lower().startswith("sep=") and len(head[0].strip()) == 5:
+        delimiter = head[0].strip()[4]
+        head, first_line = head[1:], 2
     if delimiter is None:
-        delimiter = _sniff_delimiter(lines[:HEADER_SEARCH_ROWS])
-    reader = csv.reader(lines, delimiter=delimiter)
+        delimiter = _sniff_delimiter(head[:HEADER_SEARCH_ROWS])
+    reader = csv.reader(itertools.chain(head, lines), delimiter=delimiter)
     header_row: list[str] | None = None
+    width = 0
     records: list[tuple[int, list[Any]]] = []
     end = 0  # reader.line_num after the previous record
     try:
         for cells in reader:
             start, end = first_line + end, reader.line_num
+            if end > MAX_SHEET_ROWS:
+                raise _too_many(path, f"{MAX_SHEET_ROWS:,} lines")
             if header_row is None:
                 if _find_email_column(cells) is not None:
-                    header_row = cells
+                    header_row, width = cells, _known_width(path, cells)
                 elif start - first_line >= HEADER_SEARCH_ROWS:
                     break
                 continue
             if any(c.strip() for c in cells):
-                records.append((start, cells))
+                if len(records) == MAX_ROWS:
+                    raise _too_many(path, f"{MAX_ROWS:,} rows")
+                records.append((start, cells[:width]))
     except csv.Error as exc:
         raise BadRequest(f"{path.name}: line {first_line + reader.line_num - 1}: {exc}") from None
     if header_row is None:
         raise _no_email_column(path)
     label = {",": "','", ";": "';'", "\t": "tab", "|": "'|'"}[delimiter]
     return Table(header_row, records, f"CSV, {encoding}, {label}-separated")
+
+
+def _known_width(path: Path, header: list[Any]) -> int:
+    """How many cells of each row to keep: up to the last column with a known
+    header. The others are never read, and rows padded to a huge width (an
+    XLSX cell in column XFD) would cost memory for nothing."""
+    known = [i for i, cell in enumerate(header) if _HEADER_LOOKUP.get(_key(cell)) is not None]
+    if known[-1] >= MAX_COLUMNS:
+        raise BadRequest(f"{path.name}: a known column lies beyond column {MAX_COLUMNS:,}; move it to the left")
+    return known[-1] + 1
+
+
+def _too_many(path: Path, what: str) -> BadRequest:
+    return BadRequest(f"{path.name} has more than {what}: split it into smaller files")
 
 
 def decode(data: bytes) -> tuple[str, str]:
@@ -330,43 +385,58 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _read_xlsx(path: Path) -> Table:
-    from zipfile import BadZipFile
+def _read_xlsx(path: Path, data: bytes) -> Table:
+    from zipfile import BadZipFile, ZipFile
 
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
-    # A file object, not the path: openpyxl would refuse a workbook whose
-    # name does not end in .xlsx (exports are often named .csv or nothing).
-    handle = open(path, "rb")  # noqa: SIM115 - closed when the workbook is, after the rows are read
     try:
+        with ZipFile(io.BytesIO(data)) as archive:
+            # A member cannot unpack to more than its declared size (zipfile
+            # stops there), so the sizes bound what openpyxl can load.
+            unpacked = sum(member.file_size for member in archive.infolist())
+        if unpacked > MAX_XLSX_UNCOMPRESSED:
+            raise BadRequest(
+                f"{path.name} unpacks to {unpacked / (1024 * 1024):,.0f} MB, more than "
+                f"{MAX_XLSX_UNCOMPRESSED // (1024 * 1024)} MB: split it, or save it as CSV"
+            )
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "Workbook contains no default style"
-            workbook = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            # Bytes, not the path: openpyxl would refuse a workbook whose name
+            # does not end in .xlsx (exports are often named .csv or nothing).
+            workbook = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    except BadRequest:
+        raise
     except (BadZipFile, InvalidFileException, KeyError, OSError, ValueError) as exc:
-        handle.close()
         raise BadRequest(f"cannot read {path.name} as .xlsx: {exc}") from None
     try:
         sheet = workbook.worksheets[0]
+        # The declared dimensions are the writer's word: a tiny sheet claiming
+        # A1:XFD1048576 would pad every row to 16,384 cells.
+        sheet.reset_dimensions()
         header_row: list[str] | None = None
+        header_number = 0
+        for number, values in enumerate(sheet.iter_rows(max_row=HEADER_SEARCH_ROWS, values_only=True), start=1):
+            texts = ["" if v is None else str(v) for v in values]
+            if _find_email_column(texts) is not None:
+                header_row, header_number = texts, number
+                break
+        if header_row is None:
+            raise _no_email_column(path)
+        width = _known_width(path, header_row)
         records: list[tuple[int, list[Any]]] = []
-        for number, values in enumerate(sheet.iter_rows(values_only=True), start=1):
-            cells = list(values)
-            if header_row is None:
-                texts = ["" if v is None else str(v) for v in cells]
-                if _find_email_column(texts) is not None:
-                    header_row = texts
-                elif number >= HEADER_SEARCH_ROWS:
-                    break
-                continue
-            if any(v is not None and str(v).strip() for v in cells):
-                records.append((number, cells))
+        # openpyxl fills gaps in the rows' numbers with empty rows: max_row
+        # keeps a row numbered 10**12 from taking forever.
+        rows = sheet.iter_rows(min_row=header_number + 1, max_row=MAX_SHEET_ROWS, max_col=width, values_only=True)
+        for number, values in enumerate(rows, start=header_number + 1):
+            if any(v is not None and str(v).strip() for v in values):
+                if len(records) == MAX_ROWS:
+                    raise _too_many(path, f"{MAX_ROWS:,} rows")
+                records.append((number, list(values)))
         title = sheet.title
     finally:
         workbook.close()
-        handle.close()
-    if header_row is None:
-        raise _no_email_column(path)
     return Table(header_row, records, f"XLSX, sheet '{title}'")
 
 
@@ -402,8 +472,10 @@ def map_columns(headers: list[str]) -> Columns:
     for i, header in enumerate(headers):
         name = _HEADER_LOOKUP.get(_key(header))
         if name is None or name in columns.index:
-            if str(header).strip():
-                columns.ignored.append(str(header).strip())
+            text = str(header).strip()
+            if text:
+                # Reported on the terminal: a header can be a whole paragraph.
+                columns.ignored.append(text if len(text) <= 60 else text[:57] + "...")
             continue
         columns.index[name] = i
     return columns
@@ -416,22 +488,33 @@ def normalise_row(cells: list[Any], columns: Columns) -> dict[str, Any]:
     """A contact row (the `contacts` columns; None where the file says
     nothing) from one record. Raises `RowRejected` with every problem."""
 
+    reasons: list[str] = []
+    too_long: set[str] = set()
+
     def cell(name: str) -> Any:
         i = columns.index.get(name)
         if i is None or i >= len(cells):
             return None
         value = cells[i]
         if isinstance(value, str):
+            limit = CELL_LIMITS.get(name, CODE_CELL_LIMIT)
+            # Checked before anything reads the cell: country names and
+            # addresses take time per character. Leeway for the spaces and
+            # apostrophe taken off below.
+            if len(value) > 2 * limit:
+                reasons.append(f"{name.replace('_', ' ')} is longer than {limit} characters")
+                too_long.add(name)
+                return None
             value = restore_cell(value.replace("\x00", "").strip())
             return value or None
         return value
 
-    reasons: list[str] = []
     row: dict[str, Any] = {}
 
     email = cell("email")
     if email is None:
-        reasons.append("no email address")
+        if "email" not in too_long:
+            reasons.append("no email address")
     else:
         try:
             row["email"] = normalise_email(str(email))

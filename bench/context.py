@@ -684,7 +684,7 @@ def free_port() -> int:
 SERVER = """
 import sys, waitress
 from backend import create_app
-waitress.serve(create_app(), host="127.0.0.1", port=int(sys.argv[1]), threads=1, _quiet=True)
+waitress.serve(create_app({"DEMO_MODE": True}), host="127.0.0.1", port=int(sys.argv[1]), threads=1, _quiet=True)
 """
 
 
@@ -693,7 +693,6 @@ def bench_http(url: str, data: Data) -> tuple[float, float] | None:
     env = {
         **os.environ,
         "DATABASE_URL": url,
-        "SENDWISE_DEMO": "1",
         "SENDWISE_LOG_LEVEL": "WARNING",
         "PYTHONPATH": str(ROOT),
     }

@@ -4,6 +4,8 @@ engine needs from them. Independent of Flask so the CLI can use it directly.
 
 from __future__ import annotations
 
+import os
+import stat
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -18,8 +20,7 @@ class Database:
     def __init__(self, url: str):
         parsed = make_url(url)
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-            # The default database lives in instance/, which a fresh clone lacks.
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            _private_sqlite_file(Path(parsed.database))
         self.url = url
         self.engine: Engine = create_engine(url)
         if parsed.get_backend_name() == "sqlite":
@@ -50,6 +51,31 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _private_sqlite_file(path: Path) -> None:
+    """Create the SQLite file (and its folder) readable by this account
+    only, before SQLite creates it under the umask (usually 0644): it holds
+    contacts and API key hashes. Journal and WAL files copy the database's
+    mode. Raises `ValueError` for a folder other accounts may write to."""
+    folder = path.parent
+    # The default database lives in instance/, which a fresh clone lacks.
+    folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+    mode = folder.stat().st_mode
+    # Anyone who can write to the folder can swap the file for one of theirs;
+    # a sticky folder such as /tmp only lets them remove their own files.
+    if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
+        raise ValueError(f"{folder} is writable by other users; put the SQLite database in a private folder")
+    try:
+        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        return  # e.g. a folder by that name: connecting fails and health says so
+    try:
+        if os.fstat(descriptor).st_uid == os.geteuid():
+            # A database made before files were created private.
+            os.fchmod(descriptor, 0o600)
+    finally:
+        os.close(descriptor)
 
 
 def _postgres_without_jit(dbapi_connection, _record) -> None:

@@ -36,6 +36,42 @@ def test_demo_mode_refuses_requests_relayed_by_a_proxy(http, header):
     assert "this machine" in reply.json()["error"]["message"]
 
 
+@pytest.mark.parametrize(
+    "host", ["localhost", "LOCALHOST:8000", "127.0.0.1", "127.0.0.1:{port}", "[::1]:{port}", "[::1]"]
+)
+def test_demo_mode_accepts_loopback_host_names(http, host):
+    port = http.base.rpartition(":")[2]
+    assert post_empty(http, Host=host.format(port=port)).status == 400
+
+
+@pytest.mark.parametrize(
+    "host",
+    [
+        "evil.example:{port}",  # a DNS-rebinding page: its own name, resolved to 127.0.0.1
+        "evil.example",
+        "localhost.evil.example",
+        "127.0.0.1.nip.io:{port}",
+        "192.168.1.20:{port}",  # a TCP forwarder on the LAN address
+        "[2001:db8::1]:{port}",
+        "localhost:80:80",
+        "[::1",
+        "",
+    ],
+)
+def test_demo_mode_refuses_other_host_names(http, host):
+    port = http.base.rpartition(":")[2]
+    reply = post_empty(http, Host=host.format(port=port))
+    assert reply.status == 401
+    assert "Host" in reply.json()["error"]["message"]
+
+
+def test_api_keys_work_whatever_the_host_name(make_app, make_tenant):
+    tenant = make_tenant("acme")
+    with serving(make_app()) as base:
+        reply = post_empty(base, Host="sendwise.acme.example", **tenant.auth)
+    assert reply.status == 400
+
+
 def test_demo_mode_refuses_non_loopback_peers(client):
     reply = client.post(
         "/api/v1/analyze", data=b"{}", content_type="application/json", environ_base={"REMOTE_ADDR": "198.51.100.20"}

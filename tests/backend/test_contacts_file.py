@@ -313,3 +313,123 @@ def test_a_defused_cell_reads_back_in_a_row():
         "name": "=Anna",
         "company": "'+Co",
     }
+
+
+# --- limits: a file is anyone's --------------------------------------------
+
+
+def xlsx(tmp_path, rows, name="c.xlsx", far_cell=None):
+    import openpyxl
+
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for values in rows:
+        sheet.append(values)
+    if far_cell:
+        sheet.cell(row=far_cell[0], column=far_cell[1], value="x")
+    path = tmp_path / name
+    workbook.save(path)
+    return path
+
+
+def test_a_cell_longer_than_its_field_rejects_the_row_before_it_is_checked(monkeypatch):
+    checked = []
+    monkeypatch.setattr(cf, "_country_code", lambda value: checked.append(value) or "DE")
+    columns = cf.map_columns(["email", "name", "country", "stage"])
+    with pytest.raises(cf.RowRejected) as rejected:
+        cf.normalise_row(["a" * 100_000 + "@b.de", "Anna", "x y " * 25_000, "s" * 1000], columns)
+    assert rejected.value.reasons == [
+        "email is longer than 320 characters",
+        "country is longer than 100 characters",
+        "stage is longer than 100 characters",
+    ]
+    assert checked == []  # country names take time per character
+
+
+@pytest.mark.parametrize("kind", ["csv", "xlsx"])
+def test_more_rows_than_the_limit_refuse_the_file(tmp_path, monkeypatch, kind):
+    monkeypatch.setattr(cf, "MAX_ROWS", 3)
+    rows = [["email", "name"]] + [[f"p{i}@b.de", f"P{i}"] for i in range(4)]
+    path = (
+        write(tmp_path, "c.csv", "".join(",".join(r) + "\n" for r in rows).encode())
+        if kind == "csv"
+        else xlsx(tmp_path, rows)
+    )
+    with pytest.raises(BadRequest, match="more than 3 rows: split it"):
+        cf.read_table(path)
+    monkeypatch.setattr(cf, "MAX_ROWS", 4)
+    assert len(cf.read_table(path).records) == 4
+
+
+def test_a_csv_of_blank_lines_stops_at_excels_row_limit(tmp_path, monkeypatch):
+    monkeypatch.setattr(cf, "MAX_SHEET_ROWS", 50)
+    path = write(tmp_path, "c.csv", b"email\na@b.de\n" + b"\r\n" * 60)
+    with pytest.raises(BadRequest, match="more than 50 lines"):
+        cf.read_table(path)
+
+
+def test_an_xlsx_that_unpacks_beyond_the_limit_is_refused_before_it_is_loaded(tmp_path, monkeypatch):
+    import openpyxl
+
+    path = xlsx(tmp_path, [["email", "name"], ["a@b.de", "n" * 50_000]])
+    monkeypatch.setattr(cf, "MAX_XLSX_UNCOMPRESSED", 40_000)
+    monkeypatch.setattr(openpyxl, "load_workbook", lambda *a, **k: pytest.fail("loaded"))
+    with pytest.raises(BadRequest, match=r"c\.xlsx unpacks to 0 MB, more than 0 MB: split it, or save it as CSV"):
+        cf.read_table(path)
+
+
+def test_a_sheet_with_a_far_away_cell_is_read_quickly_and_only_as_wide_as_its_headers(tmp_path):
+    import time
+
+    # A cell in the last row and column makes the declared dimension
+    # A1:XFD1048576: openpyxl padded every row to 16,384 cells and the
+    # check looked at all of them in a million empty rows (hours).
+    path = xlsx(tmp_path, [["email", "name", "notes"], ["a@b.de", "Anna", "x"]], far_cell=(1_048_576, 16_384))
+    started = time.monotonic()
+    table = cf.read_table(path)
+    assert time.monotonic() - started < 15
+    assert table.records == [(2, ["a@b.de", "Anna"])]  # "notes" is no field: not kept
+
+
+def test_a_known_column_too_far_to_the_right_is_refused(tmp_path, monkeypatch):
+    monkeypatch.setattr(cf, "MAX_COLUMNS", 5)
+    path = write(tmp_path, "c.csv", b"email,a,b,c,d,e,name\na@b.de,,,,,,Anna\n")
+    with pytest.raises(BadRequest, match="beyond column 5"):
+        cf.read_table(path)
+
+
+def test_a_device_is_refused_without_reading_it():
+    with pytest.raises(BadRequest, match="not a regular file"):
+        cf.read_table("/dev/zero")
+
+
+def test_a_pipe_is_read_up_to_the_limit(tmp_path, monkeypatch):
+    import contextlib
+    import os
+    import threading
+
+    monkeypatch.setattr(cf, "MAX_FILE_BYTES", 1000)
+    fifo = tmp_path / "contacts.csv"
+
+    def feed(data: bytes) -> threading.Thread:
+        def run():
+            # BrokenPipeError: the reader stopped at its limit.
+            with open(fifo, "wb") as pipe, contextlib.suppress(BrokenPipeError):
+                pipe.write(data)
+
+        thread = threading.Thread(target=run, daemon=True)
+        thread.start()
+        return thread
+
+    os.mkfifo(fifo)
+    writer = feed(b"email\n" + b"a@b.de\n" * 10)
+    assert len(cf.read_table(fifo).records) == 10  # e.g. `import <(curl ...)`
+    writer.join()
+    writer = feed(b"email\n" + b"a@b.de\n" * 1_000)
+    with pytest.raises(BadRequest, match="larger than"):
+        cf.read_table(fifo)
+    writer.join(timeout=5)
+
+
+def test_a_long_unknown_header_is_reported_shortened():
+    assert cf.map_columns(["email", "notes " * 10_000]).ignored == ["notes " * 9 + "not..."]

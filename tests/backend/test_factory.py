@@ -18,13 +18,23 @@ def test_defaults_are_safe():
 
 def test_environment_is_read(monkeypatch, tmp_path):
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
-    monkeypatch.setenv("SENDWISE_DEMO", "1")
     monkeypatch.setenv("SENDWISE_MAX_REQUEST_BYTES", "1000")
     app = create_app()
     try:
         assert app.config["DATABASE_URL"].endswith("x.db")
-        assert app.config["DEMO_MODE"] is True
         assert app.config["MAX_REQUEST_BYTES"] == 1000
+    finally:
+        app.extensions["sendwise.db"].dispose()
+
+
+def test_demo_mode_is_not_taken_from_the_environment(monkeypatch, tmp_path):
+    # A SENDWISE_DEMO=1 left in a deployment's environment must not open an
+    # app served by gunicorn & co. to anyone; only `sendwise serve` reads it.
+    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'x.db'}")
+    monkeypatch.setenv("SENDWISE_DEMO", "1")
+    app = create_app()
+    try:
+        assert app.config["DEMO_MODE"] is False
     finally:
         app.extensions["sendwise.db"].dispose()
 

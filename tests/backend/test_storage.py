@@ -202,3 +202,43 @@ def test_fetch_applies_column_and_parameter_types_like_the_orm(database, demo_or
     assert raw == [tuple(row) for row in orm]
     assert [r[0] for r in raw] == [datetime(2026, 11, 27, h, tzinfo=UTC) for h in (1, 2)]
     assert raw[0][1] == bytes([9]) * 64 and isinstance(raw[0][1], bytes)
+
+
+@pytest.fixture
+def open_umask():
+    """The umask of many desktop accounts (0002 on Debian-style user groups
+    is also common): files 0644, directories 0755, unless the code asks."""
+    import os
+
+    previous = os.umask(0o022)
+    yield
+    os.umask(previous)
+
+
+def test_sqlite_file_and_directory_are_private(tmp_path, open_umask):
+    path = tmp_path / "instance" / "sendwise.db"
+    database = Database(f"sqlite:///{path}")
+    try:
+        upgrade(database)
+    finally:
+        database.dispose()
+    # Contacts and API key hashes are in it: no other account may read it.
+    assert path.stat().st_mode & 0o777 == 0o600
+    assert path.parent.stat().st_mode & 0o777 == 0o700
+
+
+def test_an_existing_readable_sqlite_file_is_made_private(tmp_path, open_umask):
+    path = tmp_path / "sendwise.db"
+    path.touch(mode=0o644)
+    path.chmod(0o644)
+    Database(f"sqlite:///{path}").dispose()
+    assert path.stat().st_mode & 0o777 == 0o600
+
+
+def test_a_directory_anyone_can_write_to_is_refused(tmp_path):
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    folder.chmod(0o777)  # anyone could swap the database for their own
+    with pytest.raises(ValueError, match="writable by other users"):
+        Database(f"sqlite:///{folder / 'sendwise.db'}")
+    assert not (folder / "sendwise.db").exists()

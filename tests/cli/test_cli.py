@@ -164,7 +164,11 @@ def test_explain_prints_what_why_instead(run):
 def test_explain_in_chinese(run):
     result = run("explain", "compliance.suppressed_recipient", "--locale", "zh-CN")
     assert result.returncode == 0, result.stderr.decode()
-    assert CJK.search(result.stdout.decode())
+    out = result.stdout.decode()
+    assert CJK.search(out)
+    for heading in ("What it flags", "Why it matters", "Instead", "default severity"):
+        assert heading not in out
+    assert "默认严重程度" in out and "为什么重要" in out
 
 
 def test_explain_unknown_code_points_to_codes(run):
@@ -192,5 +196,67 @@ def test_serve_migrates_seeds_and_answers_over_http(env, tmp_path):
         relayed = http.post_json("/api/v1/analyze", {"draft": internal_draft()}, {"X-Forwarded-For": "203.0.113.9"})
         assert relayed.status == 401
         port = http.base.rpartition(":")[2]
+        rebound = http.post_json("/api/v1/analyze", {"draft": internal_draft()}, {"Host": f"rebind.example:{port}"})
+        assert rebound.status == 401
     printed = log.read_text()
     assert f"http://127.0.0.1:{port}/api/v1/health" in printed and "curl" in printed
+
+
+@pytest.mark.parametrize(
+    "args, environ",
+    [
+        (("--demo", "--host", "0.0.0.0"), {}),
+        (("--demo", "--host", "::"), {}),
+        (("--demo", "--host", "192.0.2.10"), {}),
+        (("--host", "0.0.0.0"), {"SENDWISE_DEMO": "1"}),  # what `make run HOST=0.0.0.0` runs
+    ],
+)
+def test_serve_refuses_demo_mode_on_an_address_other_machines_reach(env, args, environ):
+    # Fails fast, before binding: a server that started would hang the test.
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "serve", "--port", "0", *args],
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        env={**env, **environ},
+        timeout=30,
+    )
+    assert "loopback" in one_line_error(result)
+
+
+def on_a_terminal(env, *args: str) -> str:
+    """What `sendwise ARGS` prints on a terminal (a pseudo-terminal), uncoloured."""
+    import pty
+
+    import click
+
+    leader, follower = pty.openpty()
+    try:
+        result = subprocess.run(
+            [sys.executable, "-m", "backend.cli", *args], stdout=follower, cwd=PROJECT_ROOT, env=env, timeout=120
+        )
+        os.close(follower)
+        follower = None
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # EIO: the other end is closed
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        if follower is not None:
+            os.close(follower)
+        os.close(leader)
+    assert result.returncode == 0
+    return click.unstyle(shown.decode())
+
+
+def test_check_on_a_terminal_labels_the_summary_in_the_requested_locale(env):
+    english = on_a_terminal(env, "check", str(COLD_PITCH))
+    chinese = on_a_terminal(env, "check", "--locale", "zh-CN", str(COLD_PITCH))
+    assert "Recipients" in english and "analysed in" in english
+    assert "收件人" in chinese and "分析用时" in chinese
+    for label in ("REVIEW", "BLOCK", "WARN", "recipients:", "Recipients", "From your CRM", "analysed in"):
+        assert label not in chinese, label

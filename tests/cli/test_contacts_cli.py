@@ -99,6 +99,24 @@ def test_org_create_errors_are_one_line_exit_2(sendwise_cli, acme, args, reason)
     assert reason in one_line_error(sendwise_cli("org", "create", *args))
 
 
+def test_org_list_shows_every_organisation_with_its_domains_and_contacts(sendwise_cli, make_tenant, tmp_path):
+    make_tenant("zeta")
+    make_tenant("acme", domains=["acme-export.cn", "acme.com"], default_locale="zh-CN")
+    path = tmp_path / "c.csv"
+    path.write_text("email\na@b.de\nc@d.fr\n")
+    ok(sendwise_cli("contacts", "import", str(path), "--org", "acme"))
+    assert ok(sendwise_cli("org", "list")).splitlines() == [
+        "acme  Acme  acme-export.cn, acme.com  zh-CN  2 contacts",
+        "zeta  Zeta  zeta.example.cn  en  0 contacts",
+    ]
+
+
+def test_org_list_of_an_empty_database_says_how_to_start(sendwise_cli):
+    result = sendwise_cli("org", "list")
+    assert result.returncode == 0 and result.stdout == b""
+    assert "sendwise org create" in result.stderr.decode()
+
+
 # --- contacts import -------------------------------------------------------
 
 
@@ -275,6 +293,48 @@ def test_import_of_an_unusable_file_is_one_line_exit_2(sendwise_cli, acme, tmp_p
     assert reason in one_line_error(sendwise_cli("contacts", "import", str(path), "--org", acme))
 
 
+def test_import_of_a_device_is_one_line_exit_2(sendwise_cli, acme):
+    # Used to read /dev/zero until memory ran out, then "internal error".
+    assert "/dev/zero is not a regular file" in one_line_error(
+        sendwise_cli("contacts", "import", "/dev/zero", "--org", acme)
+    )
+
+
+def test_import_of_an_xlsx_that_unpacks_to_too_much_is_one_line_exit_2(sendwise_cli, acme, tmp_path):
+    import zipfile
+
+    # 300 MB of XML in a file of ~300 KB: openpyxl would have loaded it all.
+    path = tmp_path / "bomb.xlsx"
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        with archive.open("xl/sharedStrings.xml", "w", force_zip64=True) as member:
+            for _ in range(300):
+                member.write(b" " * (1024 * 1024))
+    assert path.stat().st_size < 2 * 1024 * 1024
+    reason = one_line_error(sendwise_cli("contacts", "import", str(path), "--org", acme))
+    assert "bomb.xlsx unpacks to 300 MB, more than 256 MB" in reason
+
+
+def test_oversized_cells_reject_their_rows_and_the_rest_is_kept(sendwise_cli, acme, database, tmp_path):
+    path = tmp_path / "long.csv"
+    path.write_text(
+        "email,name,country\n"
+        f"{'x' * 5000}@a.de,One,DE\n"
+        f"two@b.fr,{'Two ' * 1000},FR\n"
+        f"three@c.it,Three,{'Italy ' * 1000}\n"
+        "four@d.nl,Four,NL\n",
+        encoding="utf-8",
+    )
+    result = sendwise_cli("contacts", "import", str(path), "--org", acme)
+    assert "imported 1, updated 0, rejected 3" in ok(result)
+    assert result.stderr.decode().splitlines() == [
+        "long.csv:2: rejected: email is longer than 320 characters",
+        "long.csv:3: rejected: name is longer than 200 characters",
+        "long.csv:4: rejected: country is longer than 100 characters",
+    ]
+    assert set(contacts_of(database, acme)) == {"four@d.nl"}
+
+
 def test_import_into_an_unknown_org_is_one_line_exit_2(sendwise_cli, acme, tmp_path):
     path = tmp_path / "c.csv"
     path.write_text("email\na@b.de\n")
@@ -438,7 +498,7 @@ def test_erase_removes_contact_interactions_and_fingerprints_and_is_audited(
 
 
 def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, acme, database, tmp_path):
-    ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme))
+    ok(sendwise_cli("contacts", "erase", "anna@mueller.de", "--org", acme, "--force"))
     erased_on = SystemClock().now().date().isoformat()  # the erasure's date (not run at midnight)
     path = tmp_path / "list.csv"
     path.write_text(
@@ -475,7 +535,7 @@ def test_an_erased_address_is_rejected_by_line_until_allowed_back(sendwise_cli, 
 def test_an_erased_address_in_an_xlsx_is_rejected_too(sendwise_cli, acme, database, tmp_path):
     import openpyxl
 
-    ok(sendwise_cli("contacts", "erase", "li@haier.cn", "--org", acme))
+    ok(sendwise_cli("contacts", "erase", "li@haier.cn", "--org", acme, "--force"))
     workbook = openpyxl.Workbook()
     workbook.active.append(["邮箱", "姓名"])
     workbook.active.append(["li@haier.cn", "李明"])
@@ -516,9 +576,19 @@ def test_csv_export_defuses_formulas_and_imports_back_unchanged(sendwise_cli, ac
     assert ok(sendwise_cli("contacts", "export", "--org", "copy")) == exported
 
 
-def test_erase_of_an_unknown_address_says_so_and_is_audited(sendwise_cli, acme, database):
+def test_erase_of_an_address_that_is_not_a_contact_asks_for_force(sendwise_cli, acme, database):
+    # A typo would otherwise go on the erased list, and the real address
+    # stay, unnoticed.
+    reason = one_line_error(sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme))
+    assert "ghost@nowhere.de is not a contact of 'acme'" in reason and "--force" in reason
+    with database.session() as session:
+        assert session.scalar(select(func.count()).select_from(AuditEvent)) == 0
+        assert store.erased_on(session, queries.org_by_slug(session, acme), ["ghost@nowhere.de"]) == {}
+
+
+def test_forced_erase_of_an_unknown_address_says_so_and_is_audited(sendwise_cli, acme, database):
     assert "0 contacts, 0 interactions, 0 sent messages" in ok(
-        sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme)
+        sendwise_cli("contacts", "erase", "ghost@nowhere.de", "--org", acme, "--force")
     )
     with database.session() as session:
         assert (

@@ -74,3 +74,28 @@ def test_severities_are_coloured():
 def test_clean_report_is_short():
     text = click.unstyle(render({"verdict": "ok", "findings": [], "recipients": [], "context_suggestions": []}))
     assert text.strip() == "OK  0 findings"
+
+
+def test_summary_in_chinese_has_no_english_labels():
+    text = click.unstyle(render(REPORT, "zh-CN"))
+    assert text.splitlines()[0] == "拦截  2 项发现"
+    for expected in ("拦截   Recipient has unsubscribed", "警告   Generic greeting", "收件人：m.rossi", "来自您的 CRM"):
+        assert expected in text
+    assert "m.rossi@rossi-illuminazione.it  外部 · IT · 客户 · 阶段 成交客户 · 最近联系 2026-09-28" in text
+    assert "分析用时 3.1 毫秒" in text
+    for english in ("BLOCK", "WARN", "recipients:", "Recipients", "From your CRM", "analysed in", "finding", "insert:"):
+        assert english not in text, english
+
+
+def test_badges_line_up_in_chinese_too():
+    # A Chinese character takes two columns on a terminal.
+    text = click.unstyle(render(REPORT, "zh-CN"))
+    assert "警告   Generic greeting" in text and "\n       “Dear Sir/Madam”" in text
+
+
+def test_every_terminal_label_has_a_chinese_translation():
+    from backend import i18n
+
+    catalog = i18n._catalog("zh-CN")
+    missing = [f"{where}: {msgid}" for msgid, where in i18n.source_messages() if msgid not in catalog]
+    assert missing == [], "add them to backend/locales/zh_CN/LC_MESSAGES/cli.po:\n" + "\n".join(missing)
