@@ -26,7 +26,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import api, clock, db
+    from backend import addin, api, clock, cors, db
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -41,4 +41,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     db.init_app(app, Database(app.config["DATABASE_URL"]))
     register_error_handlers(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(addin.bp)
+    cors.init_app(app)
     return app
