@@ -3,18 +3,22 @@ admin page's audit reads these (backend/storage/overrides.py)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from email_validator import EmailNotValidError, validate_email
-from flask import jsonify
+from flask import jsonify, request
 
 from backend import analysis, db
 from backend.api import bp
-from backend.api.routes import caller_and_json
 from backend.api.sent import MAX_MESSAGE_ID
+from backend.auth import current_caller
 from backend.clock import app_clock
-from backend.errors import BadRequest
+from backend.errors import ApiError, BadRequest
 from backend.storage import overrides
+
+# A code, a reason and two short strings: anything larger is not a dismissal.
+MAX_BODY_BYTES = 16 * 1024
 
 
 @bp.post("/overrides")
@@ -31,7 +35,8 @@ def record_override():
     201: `{"override": {...}}`. 400: invalid_request (unknown code, empty
     or long reason, ...), and the body errors of every POST. 401: unauthorized.
     """
-    caller, payload = caller_and_json()
+    payload = _json_object()
+    caller = current_caller()
     code = _code(payload.get("code"))
     reason = _reason(payload.get("reason"))
     message_id = _optional_text(payload.get("message_id"), "message_id", MAX_MESSAGE_ID)
@@ -49,6 +54,31 @@ def record_override():
     )
     session.commit()
     return jsonify({"override": overrides.describe(row)}), 201
+
+
+def _json_object() -> dict[str, Any]:
+    """The body as a JSON object (not an analysis request: no draft here)."""
+    if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
+        raise ApiError(400, "request_too_large", f"a dismissal is at most {MAX_BODY_BYTES} bytes")
+    data = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
+    if len(data) > MAX_BODY_BYTES:
+        raise ApiError(400, "request_too_large", f"a dismissal is at most {MAX_BODY_BYTES} bytes")
+    current_caller()  # credentials before content, as for every POST
+    if request.mimetype != "application/json":
+        raise BadRequest(
+            f"Content-Type must be application/json, not {request.mimetype or 'missing'}", "unsupported_content_type"
+        )
+    try:
+        payload = json.loads(data.decode("utf-8-sig"), parse_constant=_no_constant)
+    except (UnicodeDecodeError, ValueError, RecursionError):
+        raise BadRequest("body is not a JSON object", "invalid_json") from None
+    if not isinstance(payload, dict):
+        raise BadRequest("body must be a JSON object with 'code' and 'reason'")
+    return payload
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(name)
 
 
 def _code(value: Any) -> str:
