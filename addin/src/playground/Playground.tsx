@@ -2,7 +2,7 @@
 // browser. A compose form drives the very same pane through the Office.js
 // stand-in, so anyone can try sendwise after `make run`.
 
-import { Field, Input, Textarea, makeStyles, tokens } from "@fluentui/react-components";
+import { Checkbox, Field, Input, Textarea, makeStyles, tokens } from "@fluentui/react-components";
 import { useSyncExternalStore } from "react";
 import type { PaneController } from "../taskpane/controller";
 import { Pane } from "../taskpane/Pane";
@@ -71,6 +71,11 @@ export function Playground({ standIn, controller }: { standIn: StandIn; controll
             <Input value={fields[f.key]} onChange={(_, d) => standIn.update({ [f.key]: d.value })} name={f.key} />
           </Field>
         ))}
+        <Checkbox
+          label="This is a reply to their email"
+          checked={standIn.composeType === "reply"}
+          onChange={(_, d) => standIn.setComposeType(d.checked ? "reply" : "newMail")}
+        />
         <Field label="Body">
           <Textarea
             value={fields.body}

@@ -86,6 +86,12 @@ export class StandIn {
     return () => this.listeners.delete(listener);
   }
 
+  setComposeType(composeType: string): void {
+    this.composeType = composeType;
+    this.fields = { ...this.fields }; // a new snapshot, so the form re-renders
+    this.notify();
+  }
+
   /** The form changed a field (the user typed). */
   update(patch: Partial<ComposeFields>): void {
     const before = this.recipientKey();

@@ -99,7 +99,7 @@ export function Pane({ controller }: { controller: PaneController }) {
   const styles = useStyles();
   const { locale } = state;
   return (
-    <main className={styles.pane} lang={locale} aria-busy={state.checking}>
+    <main className={styles.pane} lang={locale} aria-busy={state.checking} data-analyses={state.analyses}>
       <VerdictBanner state={state} />
       {state.notice && (
         <MessageBar intent={state.notice.intent} role="status">

@@ -36,6 +36,7 @@ export interface PaneState {
   docs: Record<string, api.CodeDoc>;
   org: api.OrgInfo | null;
   composeType: string | null;
+  analyses: number; // reports received: tests and timing watch it
 }
 
 export interface ControllerDeps {
@@ -77,6 +78,7 @@ export class PaneController {
       docs: {},
       org: null,
       composeType: null,
+      analyses: 0,
     };
   }
 
@@ -153,6 +155,8 @@ export class PaneController {
     if (!item) return;
     const seq = ++this.readSeq;
     let request;
+    // The spinner shows from the start: reading the draft can be the slow part.
+    if (!this.state.checking) this.set({ checking: true });
     try {
       const draft = await readDraft(item, this.deps.office.context.mailbox.userProfile);
       if (seq !== this.readSeq) return;
@@ -170,7 +174,10 @@ export class PaneController {
         return;
       }
       const key = requestKey(request);
-      if (!force && key === this.lastKey && !this.state.error) return;
+      if (!force && key === this.lastKey && !this.state.error) {
+        if (!this.inflight) this.set({ checking: false });
+        return;
+      }
       this.lastKey = key;
       this.set({ checking: true, noRecipients: false, unusable, composeType: draft.composeType });
     } catch (err) {
@@ -188,7 +195,7 @@ export class PaneController {
       const report = await api.analyze(this.server, request, { signal: controller.signal, fetch: this.deps.fetch });
       if (requestSeq !== this.requestSeq) return;
       void rememberOnSend(this.deps.office.context.roamingSettings, onSendPolicy(report, this.state.settings.onSend));
-      this.set({ report, error: null, checking: false, analysedAt: this.now() });
+      this.set({ report, error: null, checking: false, analysedAt: this.now(), analyses: this.state.analyses + 1 });
     } catch (err) {
       if (requestSeq !== this.requestSeq) return;
       this.lastKey = null; // analyse again on the next chance
