@@ -5,6 +5,9 @@
 #              `postgresql` package or PG_BIN), so every test runs on SQLite and PostgreSQL
 # make bench - engine benchmark (quick)
 # make clean - remove the venv, caches and build output (keeps instance/, your database)
+#
+# `run` and `test` also build the Outlook add-in (addin/: npm ci, then vite) when its
+# sources change; Node.js 20.19+ and npm must be on PATH.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV   := .venv
@@ -13,7 +16,11 @@ HOST   ?= 127.0.0.1
 PORT   ?= 8000
 SENDWISE_DEMO ?= 1
 
-.PHONY: run test test-pg bench clean
+ADDIN         := addin
+ADDIN_SOURCES := $(shell find $(ADDIN)/src $(ADDIN)/public -type f 2>/dev/null) \
+                 $(wildcard $(ADDIN)/*.html $(ADDIN)/*.ts $(ADDIN)/tsconfig.json)
+
+.PHONY: run test test-pg bench clean addin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -27,18 +34,32 @@ $(VENV)/.installed-test: pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check -e '.[test]'
 	touch $@ $(VENV)/.installed
 
-run: $(VENV)/.installed
+# npm ci installs exactly the committed lock; the stamp makes it run again only when that changes.
+$(ADDIN)/node_modules/.installed: $(ADDIN)/package.json $(ADDIN)/package-lock.json
+	cd $(ADDIN) && npm ci --no-audit --no-fund
+	touch $@
+
+$(ADDIN)/dist/.built: $(ADDIN)/node_modules/.installed $(ADDIN_SOURCES)
+	cd $(ADDIN) && npm run --silent build
+	touch $@
+
+addin: $(ADDIN)/dist/.built
+
+run: $(VENV)/.installed $(ADDIN)/dist/.built
 	SENDWISE_DEMO=$(SENDWISE_DEMO) $(BIN)/sendwise serve --host $(HOST) --port $(PORT)
 
-test: $(VENV)/.installed-test
+# One command: the add-in's Vitest suite, then pytest (whose browser tests use the build).
+test: $(VENV)/.installed-test $(ADDIN)/dist/.built
+	cd $(ADDIN) && npx vitest run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-pg: $(VENV)/.installed-test
+test-pg: $(VENV)/.installed-test $(ADDIN)/dist/.built
+	cd $(ADDIN) && npx vitest run
 	scripts/pg-test-env $(BIN)/python -m pytest $(PYTEST_ARGS)
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/analyze.py --quick
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache $(ADDIN)/node_modules $(ADDIN)/dist tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

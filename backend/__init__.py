@@ -26,7 +26,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import api, clock, db, home
+    from backend import addin, api, clock, cors, db, home
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -42,4 +42,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(home.bp)
+    app.register_blueprint(addin.bp)
+    cors.init_app(app)
     return app

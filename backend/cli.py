@@ -133,7 +133,7 @@ def demo_seed() -> None:
 
 @cli.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535))
+@click.option("--port", type=click.IntRange(0, 65535), help="[default: 8000, or 8443 with --tls]")
 @click.option(
     "--demo/--no-demo",
     "demo_mode",
@@ -141,8 +141,19 @@ def demo_seed() -> None:
     help="Callers on this machine act as the demo organisation, without credentials "
     "(default: SENDWISE_DEMO, which `make run` sets). Loopback addresses only.",
 )
-def serve(host: str, port: int, demo_mode: bool | None) -> None:
-    """Migrate the database, seed the demo organisation in demo mode, and serve the API."""
+@click.option(
+    "--tls", is_flag=True, help="HTTPS, for sideloading into Outlook (a certificate for localhost is made once)."
+)
+@click.option(
+    "--cert",
+    type=click.Path(dir_okay=False, exists=True),
+    help="With --tls: this certificate (PEM), e.g. from office-addin-dev-certs.",
+)
+@click.option(
+    "--key", type=click.Path(dir_okay=False, exists=True), help="With --tls: the certificate's private key (PEM)."
+)
+def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: str | None, key: str | None) -> None:
+    """Migrate the database, seed the demo organisation in demo mode, and serve the API and the Outlook add-in."""
     from backend.config import demo_requested, load_config
 
     config = load_config()
@@ -152,6 +163,8 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
             f"demo mode answers this machine only, but {host!r} is not a loopback address: serve it on "
             "--host 127.0.0.1, or turn demo mode off (--no-demo, SENDWISE_DEMO=0) and give callers API keys"
         )
+    if (cert or key) and not (tls and cert and key):
+        raise click.UsageError("--cert and --key go together, with --tls")
 
     import waitress
 
@@ -163,8 +176,10 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
         if config["DEMO_MODE"]:
             _seed(database)
     app = create_app(config)
+    port = port if port is not None else (8443 if tls else 8000)
 
-    base = f"http://{'127.0.0.1' if host in ('0.0.0.0', '::') else host}:{port}"
+    local_name = "localhost" if tls else "127.0.0.1"  # the certificate's name
+    base = f"{'https' if tls else 'http'}://{local_name if host in ('0.0.0.0', '::') else host}:{port}"
     click.echo(f"sendwise {version()} on {base}  ({'demo mode' if config['DEMO_MODE'] else 'credentials required'})")
     click.echo(f"  database: {_safe_url(config['DATABASE_URL'])}")
     if not analysis.engine_loaded():
@@ -177,6 +192,17 @@ def serve(host: str, port: int, demo_mode: bool | None) -> None:
         "  analyze:  curl -s -H 'Content-Type: application/json' "
         f"--data @examples/cold-pitch.json {base}/api/v1/analyze"
     )
+    click.echo(f"  add-in:   {base}/addin/taskpane.html  (in a browser: the compose playground)")
+    click.echo(f"  manifest: {base}/addin/manifest.xml  (sideload it into Outlook; see README)")
+    if tls:
+        from backend import tls as dev_tls
+
+        if cert is None:
+            cert, key = (str(p) for p in dev_tls.ensure_certificate(default_clock().now()))
+            click.echo(f"  certificate: {cert} (trust it once: see README, 'Use it in Outlook')")
+        click.echo("Press Ctrl+C to stop.")
+        dev_tls.serve(app, host, port, cert, key)
+        return
     click.echo("Press Ctrl+C to stop.")
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
@@ -192,6 +218,21 @@ def _is_loopback(host: str) -> bool:
         return ipaddress.ip_address(host.strip("[]")).is_loopback
     except ValueError:
         return False
+
+
+@cli.command("manifest")
+@click.option(
+    "--base-url", required=True, metavar="URL", help="Where the server is reached, e.g. https://sendwise.example.com"
+)
+@click.option(
+    "--id", "addin_id", metavar="GUID", help="The add-in's Id (default: the template's; give each deployment its own)."
+)
+def manifest_command(base_url: str, addin_id: str | None) -> None:
+    """Print the Outlook add-in manifest for a server at URL (sideload it,
+    or upload it in the Microsoft 365 admin centre)."""
+    from backend import manifest
+
+    click.echo(manifest.render(base_url, addin_id), nl=False)
 
 
 # --- organisations, API keys, contacts -----------------------------------

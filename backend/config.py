@@ -6,6 +6,8 @@
 | `SENDWISE_DEMO` | `0` | read by `sendwise serve` only (`make run` sets it): `1` is `--demo` |
 | `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger analysis requests are refused with 400 `request_too_large` |
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
+| `SENDWISE_PUBLIC_URL` | the request's own scheme and host | the server's address as Outlook reaches it (behind a proxy): base of the served manifest and add-in |
+| `SENDWISE_ADDIN_ORIGINS` | none | further origins (comma-separated) allowed to call /api/ from a browser, for an add-in hosted elsewhere |
 """
 
 from __future__ import annotations
@@ -47,4 +49,6 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "DEMO_MODE": False,
         "MAX_REQUEST_BYTES": max_bytes,
         "LOG_LEVEL": env.get("SENDWISE_LOG_LEVEL", "INFO").upper(),
+        "PUBLIC_URL": (env.get("SENDWISE_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        "ADDIN_ORIGINS": [o.strip().rstrip("/") for o in env.get("SENDWISE_ADDIN_ORIGINS", "").split(",") if o.strip()],
     }

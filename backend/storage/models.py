@@ -329,3 +329,26 @@ class ErasureKey(Base):
         ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True, autoincrement=False
     )
     salt: Mapped[bytes] = mapped_column(LargeBinary(32))
+
+
+class Override(Base):
+    """A finding a user dismissed in the add-in, with their reason: the
+    audit trail of the admin page. Holds who, when, which code and the
+    reason the user typed, never any text of the mail.
+
+    `actor` is the caller as authenticated (an API key prefix, demo, later
+    a signed-in user); `user_email` is the mailbox the add-in says it runs
+    in, unverified until sign-in lands, and kept apart for that reason.
+    """
+
+    __tablename__ = "overrides"
+    __table_args__ = (Index("ix_overrides_org_at", "org_id", "at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    at: Mapped[datetime] = mapped_column()
+    actor: Mapped[str] = mapped_column(String(320))
+    user_email: Mapped[str | None] = mapped_column(String(320))
+    code: Mapped[str] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(String(500))
+    message_id: Mapped[str | None] = mapped_column(String(998))
