@@ -53,6 +53,12 @@ GENERIC_ADDRESSEES = frozenset(
     "boss department dept representative concern whom it may or and damen herren kunde kunden kundin "
     "geschäftspartner geschäftspartnerin messieurs mesdames clients client(e) klant klanten relatie signori "
     "cliente clienti señores señoras estimados amigo amigos sirs/madams purchase manager/buyer "
+    "clientes clienta clientas comprador compradores proveedor proveedores distribuidor distribuidores socio socios "
+    "acheteur acheteurs acheteuse fournisseur fournisseurs distributeur distributeurs partenaire partenaires "
+    "einkäufer einkäuferin händler partnerin lieferant lieferanten kunde/kundin heer mevrouw heer/mevrouw "
+    "koper kopers inkoper inkopers leverancier leveranciers distributeur/importeur "
+    "acquirente acquirenti fornitore fornitori distributore distributori rivenditore rivenditori signore signora "
+    "gentile gentili egregio egregi stimato stimati spettabile "
     "客户 朋友 先生 女士 经理 采购 负责人".split()
 )
 GENERIC_ADDRESSEES |= {ascii_fold(w) for w in GENERIC_ADDRESSEES}
@@ -61,7 +67,10 @@ GENERIC_ADDRESSEES |= {ascii_fold(w) for w in GENERIC_ADDRESSEES}
 MASS_MARKERS = frozenset(
     "customer customers client clients friend friends partner partners buyer buyers valued purchaser purchasers "
     "importer importers distributor distributors dealer dealers wholesaler wholesalers retailer retailers "
-    "kunde kunden geschäftspartner klant klanten cliente clienti amigo amigos 客户 朋友".split()
+    "kunde kunden geschäftspartner klant klanten cliente clienti amigo amigos 客户 朋友 "
+    "clientes clienta clientas comprador compradores distribuidor distribuidores acheteur acheteurs "
+    "distributeurs partenaires einkäufer händler koper kopers inkoper inkopers acquirente acquirenti "
+    "distributore distributori rivenditore rivenditori".split()
 )
 MASS_MARKERS |= {ascii_fold(w) for w in MASS_MARKERS}
 

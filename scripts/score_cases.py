@@ -4,6 +4,7 @@
     .venv/bin/python scripts/score_cases.py tests/cases/labeller3          # one set
     .venv/bin/python scripts/score_cases.py tests/cases/*/ --per-code      # every set, with a line per code
     .venv/bin/python scripts/score_cases.py DIR --misses                   # also list each miss
+    .venv/bin/python scripts/score_cases.py tests/cases/*/ --known-misses  # rewrite tests/cases/known_misses.txt
 
 Each file is an analysis request with `expect.must` (codes that must be
 reported), `expect.must_not` (codes that must not) and optionally
@@ -39,6 +40,7 @@ class Score:
     verdicts_right: int = 0
     per_code: dict[str, list[int]] = field(default_factory=lambda: defaultdict(lambda: [0, 0, 0, 0]))
     misses: list[str] = field(default_factory=list)
+    wrong: list[str] = field(default_factory=list)
 
     def line(self, name: str) -> str:
         def pct(a: int, b: int) -> str:
@@ -86,6 +88,8 @@ def score(paths: list[Path]) -> Score:
                 s.misses.append(f"{path.stem}: verdict {report['verdict']} instead of {expect['verdict']}")
         s.drafts += 1
         s.right += not wrong
+        if wrong:
+            s.wrong.append(f"{path.parent.name}/{path.stem}")
     return s
 
 
@@ -94,7 +98,11 @@ def main(argv: list[str]) -> int:
     parser.add_argument("sets", nargs="+", type=Path, help="folders of labelled drafts (*.json)")
     parser.add_argument("--per-code", action="store_true", help="a line per finding code")
     parser.add_argument("--misses", action="store_true", help="list every miss")
+    parser.add_argument(
+        "--known-misses", action="store_true", help="write the drafts still wrong to tests/cases/known_misses.txt"
+    )
     args = parser.parse_args(argv)
+    wrong: list[str] = []
     for folder in args.sets:
         s = score(sorted(folder.glob("*.json")))
         print(s.line(folder.name))
@@ -104,6 +112,12 @@ def main(argv: list[str]) -> int:
         if args.per_code:
             for code, (hit, want, bad, checked) in sorted(s.per_code.items()):
                 print(f"  {code:40s} found {hit}/{want}  wrongly raised {bad}/{checked}")
+        wrong += s.wrong
+    if args.known_misses:
+        path = ROOT / "tests" / "cases" / "known_misses.txt"
+        header = [line for line in path.read_text(encoding="utf-8").splitlines() if line.startswith("#")]
+        path.write_text("\n".join([*header, "", *sorted(wrong)]) + "\n", encoding="utf-8")
+        print(f"{path.relative_to(ROOT)}: {len(wrong)} drafts")
     return 0
 
 

@@ -15,11 +15,19 @@ from .base import Hit, evidence
 # parentheses need a placeholder word inside, so "[1]", "[EXTERNAL]" or
 # "(see attached)" never match.
 _PLACEHOLDER_WORDS = (
-    r"(?:first|last|given|family|full|sur|company|customer|client|contact|recipient|your|their|his|her|"
+    r"(?:(?:first|last|given|family|full|sur|company|customer|client|contact|recipient|your|their|his|her|"
     r"business|job|product|brand)?[ _-]?"
     r"(?:name|names|company|customer|client|contact|recipient|title|position|city|country|address|email|"
     r"phone|website|industry|product|brand|date|surname|firstname|lastname|fname|lname|salutation|greeting)"
     r"(?:[ _-]?(?:name|here))?"
+    # The same fields as the customer's language names them in a template:
+    # [Firmenname], {{nom}}, <<Empresa>>, %VORNAME%, [Naam bedrijf], [Nome azienda].
+    r"|(?:(?:vor|nach|familien|firmen|kunden)?name|vorname|nachname|firma|firmenname|unternehmen|anrede|"
+    r"nom|pr[ée]nom|soci[ée]t[ée]|entreprise|raison[ _-]sociale|civilit[ée]|"
+    r"nombre|apellidos?|empresa|compa[ñn][íi]a|raz[óo]n[ _-]social|"
+    r"nome|cognome|azienda|ditta|societ[àa]|ragione[ _-]sociale|"
+    r"naam|voornaam|achternaam|bedrijf|bedrijfsnaam|aanhef)"
+    r"(?:[ _-](?:bedrijf|azienda|empresa|entreprise|firma|klant|client[ea]?|kunde|contact|contacto|contatto))?)"
 )
 MERGE_FIELD = re.compile(
     r"\{\{[^{}\n]{1,60}\}\}"  # {{first_name}}, {{ contact.firstname }}
@@ -28,8 +36,10 @@ MERGE_FIELD = re.compile(
     r"|\*\|[A-Z0-9_:]{2,40}\|\*"  # *|FNAME|*
     r"|%%?[A-Za-z_][A-Za-z_]{2,40}%%?(?![\w%])"  # %FIRSTNAME%
     r"|\$\{[A-Za-z_][\w.]{1,40}\}"  # ${name}
-    rf"|<<\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*>>"  # <<Name>>, <<FIRSTNAME>>
-    rf"|«\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z][A-Z_]+))\s*»"  # «Name» (Word mail merge)
+    # <<Name>>, «Name» (Word mail merge), <<FIRST_NAME>>; a capitalised word in
+    # guillemets is a quotation (répondez « STOP », responda «BAJA»), not a field.
+    rf"|<<\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z]+_[A-Z_]+))\s*>>"
+    rf"|«\s*(?:{_PLACEHOLDER_WORDS}|(?-i:[A-Z]+_[A-Z_]+))\s*»"
     r"|[\[【{(（]\s*[^\]】})）\n]{0,8}(?:客户|公司|姓名|名字|称呼|联系人|名称|名)[^\]】})）\n]{0,8}\s*[\]】})）]"  # [客户公司]
     r"|\[\[[^\[\]\n]{1,40}\]\]"  # [[name]]
     rf"|\[\s*(?:insert\s+)?{_PLACEHOLDER_WORDS}\s*\]"  # [Name], [Company Name], [insert name]

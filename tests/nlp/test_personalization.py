@@ -19,11 +19,39 @@ from .builders import CUSTOMER, PITCH, REPLY, SIGNATURE, codes, contact, finding
         "Dear {FirstName},",
         "Hello [Customer Name],",
         "Dear ___,",
+        "Hallo %VORNAME%,",
+        "Bonjour {{nom}},",
+        "Estimado <<Nombre>>,",
+        "Dear «FIRST_NAME»,",
     ],
 )
 def test_merge_field_unfilled_in_greeting(text):
     f = finding(request(PITCH.replace("Dear Anna,", text)), "personalization.merge_field_unfilled")
     assert f and f["severity"] == "block" and f["evidence"][0]["field"] == "body"
+
+
+@pytest.mark.parametrize(
+    "sentence", ["Voor [Naam bedrijf] hebben wij 2 containers gereserveerd.", "Neue Hallenstrahler für [Firmenname].",
+                 "Oferta para <<Empresa>>.", "Proposta per [Nome azienda]."],
+)  # fmt: skip
+def test_merge_field_in_the_customers_language(sentence):
+    body = PITCH.replace("Could I send you our catalogue?", sentence)
+    assert "personalization.merge_field_unfilled" in codes(request(body))
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Pour ne plus recevoir nos offres, répondez « STOP ».",
+        "Si no desea recibir más ofertas, responda «BAJA».",
+        "Per non ricevere altre comunicazioni, risponda «CANCELLAMI».",
+        "Unsere Aktion «Winterpreise» läuft bis Januar.",
+        "Notre opération « Ventes privées » commence en janvier.",
+    ],
+)
+def test_merge_field_not_for_words_quoted_in_guillemets(sentence):
+    body = PITCH.replace("Could I send you our catalogue?", sentence)
+    assert "personalization.merge_field_unfilled" not in codes(request(body))
 
 
 def test_merge_field_unfilled_in_subject_and_offsets_point_at_it():
@@ -51,6 +79,21 @@ def test_merge_field_not_for_ordinary_brackets_and_percent(text):
 def test_generic_greeting_when_the_name_is_known():
     f = finding(request(PITCH.replace("Dear Anna,", "Dear Sir/Madam,")), "personalization.generic_greeting")
     assert f and "Anna" in f["suggestion"]
+
+
+@pytest.mark.parametrize(
+    "greeting", ["Estimados clientes:", "Chers clients,", "Gentili clienti,", "Beste klanten,", "Dear Esteemed Customer,",
+                 "Dear Valued Buyer,", "Liebe Kunden,"],
+)  # fmt: skip
+def test_generic_greeting_in_the_languages_users_write(greeting):
+    req = request(PITCH.replace("Dear Anna,", greeting))
+    assert "personalization.generic_greeting" in codes(req)
+    assert "personalization.name_mismatch" not in codes(req)
+
+
+def test_a_greeting_to_a_person_in_another_language_is_not_generic():
+    req = request(PITCH.replace("Dear Anna,", "Estimada Anna:"))
+    assert not {"personalization.generic_greeting", "personalization.name_mismatch"} & codes(req)
 
 
 def test_generic_greeting_mass_marker_even_without_a_name():
