@@ -253,7 +253,9 @@ def same_person_token(greeted: str, known: str) -> bool:
 
 _COMPANY_NOISE = re.compile(
     r"\b(?:co|ltd|limited|llc|inc|incorporated|corp|corporation|gmbh|ag|kg|ohg|ug|sas|sarl|srl|spa|bv|nv|oy|oyj|"
-    r"ab|a/s|aps|as|asa|plc|llp|pty|sl|sa|lda|sp|z|o|o\.o|sro|kft|company|group|the|und|and|&|e\.k)\b\.?",
+    r"ab|a/s|aps|as|asa|plc|llp|pty|sl|sa|lda|sp|z|o|o\.o|sro|kft|company|group|the|und|and|&|e\.k|"
+    # legal forms of the Baltics, the Nordics, Central Europe and Latin America
+    r"uab|ou|sia|se|kgaa|eg|gbr|mbh|slu|snc|scs|srls|bvba|vof|ltda|doo|ood|eood|zrt|nyrt|spol|sas)\b\.?",
     re.IGNORECASE,
 )
 

@@ -145,11 +145,32 @@ def _tokens_of(a) -> list[str]:
 
 # Words before a company name that make it a reference, not an address:
 # "customers such as Lombardi", "we also supply Lombardi".
+# Words (folded to ASCII, as the text they are matched on) before another
+# company's name that say it is named as a third party:
+# an example or reference, a partner in the transaction (the forwarder, the
+# inspector), or the one doing something ("picked up by", "faite par").
 _REFERENCE_CUE = re.compile(
     r"(?:\b(?:such as|like|including|include|includes|e\.g|for example|for instance|as well as|among them|"
     r"customers?|clients?|references?|partners?|supplied|supply|supplies|supplying|work(?:ed|s|ing)? with|"
-    r"also|distributors?|competitors?|brands?|versus|vs)\b\.?[\s:,]*(?:[\w.&'-]+\s+){0,2}"
-    r"|(?:\band|\bor|,|&)\s*)$",
+    r"also|distributors?|competitors?|brands?|versus|vs|by|via|through|from|"
+    r"forwarder|freight forwarder|carrier|agent|inspection|inspector|inspected|auditor|lab|laboratory|"
+    # de, fr, es, it, nl
+    r"wie z\. ?b|zum beispiel|kunden|referenz(?:en)?|auch|von|durch|uber|spediteur|inspektion|prufer|"
+    r"comme|par exemple|clients?|references?|aussi|egalement|par|via|transitaire|inspection|inspecteur|"
+    r"como|por ejemplo|clientes|referencias?|tambien|por|transitario|inspeccion|inspector|"
+    r"come|ad esempio|clienti|referenze|anche|da|da parte di|tramite|spedizioniere|ispezione|ispettore|"
+    r"zoals|bijvoorbeeld|klanten|referenties?|ook|door|via|expediteur|inspectie|inspecteur)"
+    r"\b\.?[\s:,]*(?:[\w.&'-]+\s+){0,2}"
+    r"|(?:\band|\bor|\bund|\bet|\by|\be|\ben|,|&)\s*)$",
+    re.IGNORECASE,
+)
+# Words after it that say the same: "X has been buying our valves", "X trabaja con nosotros".
+_REFERENCE_AFTER = re.compile(
+    r"^[\s,]*(?:(?:in|en|a|aus|de|di|uit)\s+[\w-]+[\s,]*)?"
+    r"(?:has been|have been|is|are|was|were|ist|sind|est|sont|es|son|e|sono|is|zijn)?\s*"
+    r"(?:buying|buys|bought|uses|used|using|work(?:s|ed)? with|a customer|our customer|one of our|"
+    r"kauft|kaufte|arbeitet mit|achete|achetait|travaille avec|compra|compraba|trabaja con|"
+    r"acquista|lavora con|koopt|werkt met|will pick|picks up|ritirer|recoger|abholen|enlevera|haalt)\b",
     re.IGNORECASE,
 )
 
@@ -157,7 +178,7 @@ _REFERENCE_CUE = re.compile(
 def company_mismatch(m: Message, p: dict) -> Iterator[Hit]:
     """Another customer's company.
 
-    What: The subject or the body names the company of another known customer where the recipient's own company belongs ("Thank you for the interest of Lombardi" in an email to Garnier).
+    What: The subject or the body names the company of another known customer where the recipient's own company belongs ("Thank you for your interest, Nordlicht Handel" in an email to someone at Sonnberg Bau), with or without its legal form. A company named as a third party (a reference customer, the forwarder, the inspector) is not a mismatch.
     Why: It shows the reader that the text was written for someone else, and it discloses who your other customers are, which buyers take as a breach of confidence.
     Instead: Replace the other company's name with the recipient's, and re-read the email for prices, products or details that belonged to the other customer.
     """
@@ -187,7 +208,8 @@ def company_mismatch(m: Message, p: dict) -> Iterator[Hit]:
         for core, company in others.items():
             for mo in company_pattern(core).finditer(folded[lo:hi]):
                 start, end = lo + mo.start(), lo + mo.end()
-                if _REFERENCE_CUE.search(folded[max(0, start - 40) : start]):
+                before, after = folded[max(0, start - 40) : start], folded[end : end + 40]
+                if _REFERENCE_CUE.search(before) or _REFERENCE_AFTER.search(after):
                     continue
                 found.append(evidence(field_name, text[start:end], start, end))
                 if company not in companies:

@@ -166,6 +166,40 @@ def test_company_mismatch_not_for_a_reference_customer():
     assert "personalization.company_mismatch" not in codes(request(body, contacts=[CUSTOMER, LOMBARDI]))
 
 
+BALTIC = contact("tomas@baltictools.lt", "Tomas Petraitis", "Baltic Tools UAB", "LT", stage="customer")
+
+
+@pytest.mark.parametrize(
+    "where, text",
+    [
+        ("subject", "Offer for Baltic Tools"),
+        ("body", "Baltic Tools deserves a partner that delivers before the season starts."),
+        ("body", "Baltic Tools verdient einen Lieferanten, der pünktlich liefert."),
+    ],
+)
+def test_company_mismatch_in_the_subject_or_as_the_subject_of_a_sentence_without_legal_form(where, text):
+    body = PITCH.replace("Could I", f"{text} Could I") if where == "body" else PITCH
+    req = request(body, subject=text if where == "subject" else "LED track lights", contacts=[CUSTOMER, BALTIC])
+    f = finding(req, "personalization.company_mismatch")
+    assert f and f["evidence"][0]["field"] == where and f["evidence"][0]["text"] == "Baltic Tools"
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Your forwarder Baltic Tools will pick up the goods on Friday.",
+        "Il vostro spedizioniere Baltic Tools ritirerà la merce venerdì.",
+        "L'inspection finale sera faite par Baltic Tools le 9 décembre.",
+        "Baltic Tools in Vilnius has been buying our pruners since 2023.",
+        "Referencias en Lituania: Baltic Tools, en Vilnius, trabaja con nosotros desde 2022.",
+        "Auch Baltic Tools führt unsere Gartenscheren.",
+    ],
+)
+def test_company_mismatch_not_for_a_company_named_as_a_third_party(sentence):
+    body = PITCH.replace("Could I", f"{sentence} Could I")
+    assert "personalization.company_mismatch" not in codes(request(body, contacts=[CUSTOMER, BALTIC]))
+
+
 def test_company_mismatch_not_for_the_recipients_own_company():
     assert "personalization.company_mismatch" not in codes(request(PITCH, contacts=[CUSTOMER, LOMBARDI]))
 
