@@ -166,8 +166,9 @@ _REFERENCE_CUE = re.compile(
 )
 # Words after it that say the same: "X has been buying our valves", "X trabaja con nosotros".
 _REFERENCE_AFTER = re.compile(
-    r"^[\s,]*(?:(?:in|en|a|aus|de|di|uit)\s+[\w-]+[\s,]*)?"
-    r"(?:has been|have been|is|are|was|were|ist|sind|est|sont|es|son|e|sono|is|zijn)?\s*"
+    # possessive (*+): white space is not given back, so a long run of it fails at once
+    r"^[\s,]*+(?:(?:in|en|a|aus|de|di|uit)\s++[\w-]++[\s,]*+)?"
+    r"(?:has been|have been|is|are|was|were|ist|sind|est|sont|es|son|e|sono|is|zijn)?\s*+"
     r"(?:buying|buys|bought|uses|used|using|work(?:s|ed)? with|a customer|our customer|one of our|"
     r"kauft|kaufte|arbeitet mit|achete|achetait|travaille avec|compra|compraba|trabaja con|"
     r"acquista|lavora con|koopt|werkt met|will pick|picks up|ritirer|recoger|abholen|enlevera|haalt)\b",
