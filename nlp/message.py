@@ -36,6 +36,20 @@ from .text import LEGAL_FORM, TITLES, URL_OR_EMAIL, Html, Segments, Window, blan
 _COMPANY_WITH_LEGAL_FORM = re.compile(r"(?<![\w&'.-])(?:[A-Z0-9][\w&'.-]{0,60}[ \t]{1,10}){1,7}" + LEGAL_FORM.pattern)
 
 INDIVIDUAL, BUSINESS = "individual", "business"
+
+# How recent a recipient's own message must be for a reply-like delivery.
+ASKED_WITHIN = timedelta(days=180)
+# Promotional families that make an offer; news for everyone that does not
+# concern the recipient's own business.
+OFFER_FAMILIES = frozenset({"offer", "deal", "new_products", "best_price", "free", "free_shipping", "catalogue"})
+GENERAL_NOTICES = frozenset({"notice", "production"})
+# A CRM note of a request: "asked for a quotation", "wants samples", "Anfrage".
+_REQUEST = re.compile(
+    r"\b(?:ask(?:s|ed)?|request(?:s|ed)?|inquir(?:y|ies|ed)|enquir(?:y|ies|ed)|rfq|quot(?:e|es|ation)|"
+    r"wants?|would like|needs?|interested in|send (?:him|her|them)|"
+    r"anfrage|angefragt|bittet|demande|demandé|solicit(?:a|ó|ud)|pidi[óo]|richiest[ao]|chiede|aanvraag|vraagt|vroeg)",
+    re.IGNORECASE,
+)
 _PREPOSITIONS = frozenset("from of at in for aus bei für with".split())
 
 
@@ -248,9 +262,43 @@ class Message:
             for a in self.draft.attachments
         ):
             score += 1
-        if self.families("PRICE") and not self.in_thread and "answer" not in self.families("TRANSACTIONAL"):
+        if (
+            self.families("PRICE")
+            and not self.in_thread
+            and not self.asked
+            and "answer" not in self.families("TRANSACTIONAL")
+        ):
             score += 1  # prices nobody asked for are an offer, not a quotation
         return score
+
+    @cached_property
+    def asked(self) -> bool:
+        """Every external recipient asked us for something recently: an inbound
+        exchange on record in the CRM whose subject or summary is a request
+        (a quotation, prices, samples, documents)."""
+        since = self.ctx.now.date() - ASKED_WITHIN
+        return bool(self.recipients) and all(
+            r.contact is not None
+            and any(
+                i.direction == "in"
+                and i.date is not None
+                and i.date >= since
+                and _REQUEST.search(f"{i.subject} {i.summary}") is not None
+                for i in r.contact.interactions
+            )
+            for r in self.recipients
+        )
+
+    @cached_property
+    def requested(self) -> bool:
+        """A delivery the recipients asked for: they asked us, and the draft
+        answers ("as promised", "you asked", the quotation) or quotes prices."""
+        return self.asked and bool({"answer"} & self.families("TRANSACTIONAL") or self.families("PRICE"))
+
+    @cached_property
+    def buying(self) -> bool:
+        """We are the buyer: the draft asks the recipient for a price or an offer."""
+        return "purchase_inquiry" in self.families("TRANSACTIONAL") and not self.families("PROMO") & OFFER_FAMILIES
 
     @cached_property
     def transactional_score(self) -> int:
@@ -268,16 +316,22 @@ class Message:
         promotion; a new message is commercial when promotional signals
         outweigh order, shipment or service content.
         """
-        if not self.external:
+        if not self.external or self.buying:
             return False
         promo, trans = self.promo_score, self.transactional_score
         subject_promo = any(m.label == "PROMO" for m in self.subject_matches)
-        if self.in_thread:
+        if self.in_thread or self.requested:
             return promo >= 3 and trans == 0
         if subject_promo and promo >= 2:
             return True
         if self.first_contact and trans == 0:
             return True  # writing to a stranger about nothing transactional is prospecting
+        # A holiday or production notice is news for everyone, and so is what a
+        # circular to many companies says about orders and shipping: neither
+        # makes an offer that rides along any less of an offer.
+        offers = self.families("PROMO") & OFFER_FAMILIES
+        if offers and (not self.one_to_one or not self.families("TRANSACTIONAL") - GENERAL_NOTICES):
+            return True
         return promo >= 1 and promo > trans
 
     @cached_property

@@ -1,0 +1,93 @@
+"""What kind of message a draft is: a delivery the recipient asked for is not
+unsolicited mail, buying is not selling, and an offer inside a notice is still
+an offer. Each family has a positive and a hard negative example."""
+
+from __future__ import annotations
+
+from .builders import SIGNATURE, codes, contact, person, request
+
+PROSPECT = "j.brandt@brandt-autoteile.de"
+UNSOLICITED = {"compliance.unsubscribe_missing", "compliance.consent_missing", "relationship.cold_contact"}
+
+
+def prospect(summary: str, date: str = "2026-10-10", direction: str = "in") -> dict:
+    return contact(
+        PROSPECT,
+        "Jan Brandt",
+        "Brandt Autoteile GmbH",
+        "DE",
+        stage="prospect",
+        consent={"status": "none"},
+        interactions=[{"date": date, "direction": direction, "subject": "Booth visit", "summary": summary}],
+    )
+
+
+QUOTE = (
+    "Dear Mr Brandt,\n\nThank you for visiting our booth at Automechanika. As promised, here are the prices "
+    "for the brake pads:\n\n- TL-D1108: EUR 4.85 per set\n- TL-D1375: EUR 4.20 per set\n\n"
+    "FOB Ningbo, 500 sets per item, about 35 days after the deposit.\n\n" + SIGNATURE
+)
+
+
+def to_prospect(body: str, summary: str, **kw) -> dict:
+    return request(body, to=[person(PROSPECT, "Jan Brandt")], contacts=[prospect(summary, **kw)])
+
+
+def test_a_quotation_the_recipient_asked_for_is_not_unsolicited_mail():
+    found = codes(to_prospect(QUOTE, "Visited the booth; asked for a quotation for brake pads, 2,000 sets"))
+    assert not found & UNSOLICITED
+
+
+def test_the_same_prices_to_someone_who_asked_for_nothing_are_an_offer():
+    # hard negative: a booth visit on record, but no request; an old request does not count either
+    assert {"compliance.unsubscribe_missing", "compliance.consent_missing"} <= codes(
+        to_prospect(QUOTE, "Visited the booth, took a brochure")
+    )
+    assert "compliance.unsubscribe_missing" in codes(
+        to_prospect(QUOTE, "Asked for a quotation for brake pads", date="2025-01-10")
+    )
+
+
+def test_a_request_we_made_ourselves_does_not_make_our_offer_requested():
+    found = codes(to_prospect(QUOTE, "We asked whether they need brake pads", direction="out"))
+    assert "compliance.unsubscribe_missing" in found
+
+
+HOLIDAY = (
+    "Dear customers,\n\nOur factory will be closed from 5 to 20 February for the Chinese New Year holiday. "
+    "Orders confirmed before 25 January will be shipped before the holiday.\n\n{offer}" + SIGNATURE
+)
+CUSTOMERS = [
+    contact(
+        f"buyer{i}@shop{i}.de",
+        f"Buyer {i}",
+        f"Shop {i} GmbH",
+        "DE",
+        stage="customer",
+        interactions=[{"date": "2026-06-01", "direction": "in", "subject": "Order", "summary": "Repeat order"}],
+    )
+    for i in range(12)
+]
+
+
+def notice(offer: str, unsubscribed: bool = False) -> dict:
+    contacts = [dict(c) for c in CUSTOMERS]
+    contacts[3]["unsubscribed"] = unsubscribed
+    return request(
+        HOLIDAY.format(offer=offer),
+        to=[],
+        bcc=[person(c["email"]) for c in contacts],
+        subject="Chinese New Year holiday",
+        contacts=contacts,
+    )
+
+
+def test_an_offer_inside_a_holiday_notice_makes_it_commercial_for_every_recipient():
+    found = codes(notice("Until 15 January we give a 5% discount on all orders of our new collection.\n\n", True))
+    assert {"compliance.unsubscribe_missing", "compliance.suppressed_recipient"} <= found
+
+
+def test_a_pure_holiday_notice_is_not_commercial():
+    # hard negative: the same notice, the same recipients, no offer
+    found = codes(notice("", True))
+    assert not {"compliance.unsubscribe_missing", "compliance.consent_missing"} & found
