@@ -71,8 +71,8 @@ SHORTENERS = frozenset(
 
 def _host(url: str) -> str:
     url = url.strip()
-    if url.lower().startswith("www."):
-        url = "http://" + url
+    if "://" not in url and not url.lower().startswith(("mailto:", "tel:")):
+        url = "http://" + url  # "example.com/winter" shown as link text names a host too
     try:
         return (urlsplit(url).hostname or "").lower()
     except ValueError:

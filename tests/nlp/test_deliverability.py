@@ -63,6 +63,30 @@ def test_link_mismatch_not_for_a_subdomain_of_the_same_site():
     assert "deliverability.link_mismatch" not in codes(html_request(href="https://shop.lumos-lighting.cn/track?utm=x"))
 
 
+@pytest.mark.parametrize(
+    "shown, href",
+    [
+        ("lumos-lighting.cn/winter", "http://click.sendmail-track.com/ls/click?upn=8dK2x"),
+        ("lumos-lighting.co.uk/spring-2027", "https://email.clicks-tracker.co.uk/c/7f3a9"),
+        ("lumos-lighting.cn/certificates", "https://lumos-lighting.cn.tracking-mx.net/c?id=77aa1"),
+    ],
+)
+def test_link_mismatch_for_a_domain_shown_without_a_scheme(shown, href):
+    assert "deliverability.link_mismatch" in codes(html_request(href=href, shown=shown))
+
+
+@pytest.mark.parametrize(
+    "shown, href",
+    [
+        ("lumos-lighting.cn/winter", "https://www.lumos-lighting.cn/winter?utm_source=mail"),
+        ("www.lumos-lighting.cn/docs", "https://docs.lumos-lighting.cn/manual.pdf"),
+        ("our winter catalogue", "http://click.sendmail-track.com/ls/click?upn=8dK2x"),
+    ],
+)
+def test_link_mismatch_not_for_the_same_site_or_a_phrase(shown, href):
+    assert "deliverability.link_mismatch" not in codes(html_request(href=href, shown=shown))
+
+
 def test_image_heavy_html():
     imgs = "".join(f"<img src='https://www.lumos-lighting.cn/{i}.jpg' width='620' height='900'>" for i in range(3))
     assert "deliverability.image_heavy" in codes(html_request(text="New collection!", images=imgs))
