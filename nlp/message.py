@@ -43,6 +43,12 @@ ASKED_WITHIN = timedelta(days=180)
 # concern the recipient's own business.
 OFFER_FAMILIES = frozenset({"offer", "deal", "new_products", "best_price", "free", "free_shipping", "catalogue"})
 GENERAL_NOTICES = frozenset({"notice", "production"})
+# A subject that says it is an advertisement: "ADV:", "[Ad]", "(Werbung)", "Publicidad -".
+_AD_PREFIX = re.compile(
+    r"\s*[\[(]?\s*(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
+    r"\s*[:\])-]",
+    re.IGNORECASE,
+)
 # A CRM note of a request: "asked for a quotation", "wants samples", "Anfrage".
 _REQUEST = re.compile(
     r"\b(?:ask(?:s|ed)?|request(?:s|ed)?|inquir(?:y|ies|ed)|enquir(?:y|ies|ed)|rfq|quot(?:e|es|ation)|"
@@ -412,7 +418,7 @@ class Message:
     def ad_identified(self) -> bool:
         return (
             bool(self.body_matches("AD_LABEL"))
-            or bool(re.match(r"\s*(?:ADV?|Advertisement|Ad)\s*[:\]-]", self.draft.subject, re.IGNORECASE))
+            or bool(_AD_PREFIX.match(self.draft.subject))
             or any(m.label == "AD_LABEL" for m in self.subject_matches)
         )
 

@@ -50,6 +50,22 @@ def test_postal_address_shortened_in_the_signature_counts():
     assert "compliance.postal_address_missing" not in codes(req)
 
 
+def test_a_phone_number_above_a_line_of_text_is_no_postal_address():
+    # "... 4621" then "You get these ..." on the next line once read as a postcode and a town
+    body = (
+        NO_OPTOUT.replace("\n" + ADDRESS, "\nWhatsApp: +86 139 0577 4621")
+        + "\n\nYou get these updates because you subscribed. Reply unsubscribe to stop them."
+    )
+    req = request(body.replace("Anna", "Dan"), to=[person(US["email"], "Dan Whitaker")], contacts=[US])
+    assert "compliance.postal_address_missing" in codes(req)
+
+
+def test_a_postcode_and_town_on_their_own_line_are_a_postal_address():
+    body = NO_OPTOUT.replace("\n" + ADDRESS, "\nHafenstraße 5\n20457 Hamburg") + "\n\nReply unsubscribe to opt out."
+    req = request(body.replace("Anna", "Dan"), to=[person(US["email"], "Dan Whitaker")], contacts=[US])
+    assert "compliance.postal_address_missing" not in codes(req)
+
+
 def test_postal_address_not_required_for_a_german_recipient():
     body = NO_OPTOUT.replace("\n" + ADDRESS, "")
     assert "compliance.postal_address_missing" not in codes(request(body, contacts=[CUSTOMER]))
@@ -131,6 +147,28 @@ def test_suppressed_recipient_may_still_get_their_order_update_in_a_thread():
 
 def test_ad_not_identified_for_us_without_opt_in():
     req = request(PITCH.replace("Anna", "Dan"), to=[person(US["email"], "Dan Whitaker")], contacts=[US])
+    assert "compliance.ad_not_identified" in codes(req)
+
+
+@pytest.mark.parametrize("prefix", ["[Ad] ", "(Advertisement) ", "ADV: ", "Publicidad - "])
+def test_ad_identified_by_the_subject(prefix):
+    req = request(
+        PITCH.replace("Anna", "Dan"),
+        subject=prefix + "LED track lights",
+        to=[person(US["email"], "Dan Whitaker")],
+        contacts=[US],
+    )
+    assert "compliance.ad_not_identified" not in codes(req)
+
+
+def test_ad_word_inside_a_subject_does_not_identify_it():
+    # hard negative: "ad" inside a word or not as a label
+    req = request(
+        PITCH.replace("Anna", "Dan"),
+        subject="Adapter rings for LED track lights",
+        to=[person(US["email"], "Dan Whitaker")],
+        contacts=[US],
+    )
     assert "compliance.ad_not_identified" in codes(req)
 
 
