@@ -45,8 +45,8 @@ OFFER_FAMILIES = frozenset({"offer", "deal", "new_products", "best_price", "free
 GENERAL_NOTICES = frozenset({"notice", "production"})
 # A subject that says it is an advertisement: "ADV:", "[Ad]", "(Werbung)", "Publicidad -".
 _AD_PREFIX = re.compile(
-    r"\s*[\[(]?\s*(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
-    r"\s*[:\])-]",
+    r"\s*+[\[(]?+\s*+(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
+    r"\s*+[:\])-]",
     re.IGNORECASE,
 )
 # A CRM note of a request: "asked for a quotation", "wants samples", "Anfrage".
