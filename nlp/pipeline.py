@@ -19,6 +19,7 @@ import os
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import Any
 
 from .text import blank
 
@@ -70,26 +71,40 @@ class Matcher:
 
     def __init__(self, *files: str) -> None:
         import spacy  # here, not at import time: commands that never analyse should not pay for it
+        from spacy.matcher import Matcher as SpacyMatcher
 
         model = os.environ.get("SENDWISE_SPACY_MODEL")
         self.nlp = spacy.load(model, exclude=["ner"]) if model else spacy.blank("en")
-        ruler = self.nlp.add_pipe(
-            "span_ruler",
-            config={
-                "spans_key": SPANS_KEY,
-                "phrase_matcher_attr": "LOWER",
-                "validate": True,
-                "spans_filter": None,
-                "annotate_ents": False,
-                "overwrite": True,
-            },
-        )
         rows = _load_rows(*files)
-        ruler.add_patterns(
-            [{"label": r["label"], "id": r["id"], "pattern": r["pattern"]} for r in rows if "pattern" in r]
-        )
+        phrases = [
+            {"label": r["label"], "id": r["id"], "pattern": r["pattern"]}
+            for r in rows
+            if isinstance(r.get("pattern"), str)
+        ]
+        if phrases:
+            ruler = self.nlp.add_pipe(
+                "span_ruler",
+                config={
+                    "spans_key": SPANS_KEY,
+                    "phrase_matcher_attr": "LOWER",
+                    "validate": True,
+                    "spans_filter": None,
+                    "annotate_ents": False,
+                    "overwrite": True,
+                },
+            )
+            ruler.add_patterns(phrases)
+        # Token patterns cost time at every token of every text; most need a
+        # word the text rarely holds, so each runs only where one of its
+        # trigger words occurs (phrases go through the hash-based phrase matcher).
+        groups: dict[tuple[frozenset[str], ...], Any] = {}
+        for r in rows:
+            if isinstance(r.get("pattern"), list):
+                triggers = _triggers(r["pattern"])
+                group = groups.setdefault(triggers, SpacyMatcher(self.nlp.vocab, validate=True))
+                group.add(f"{r['label']}\t{r['id']}", [r["pattern"]])
+        self._token_groups = list(groups.items())
         self._regexes = [(r["label"], r["id"], re.compile(r["regex"])) for r in rows if "regex" in r]
-        self._pipes = [name for name, _ in self.nlp.pipeline]
 
     def __call__(self, text: str) -> list[Match]:
         # No phrase lives inside a 100-character run without spaces (long URLs,
@@ -102,13 +117,42 @@ class Matcher:
             start = gap.end()
         pieces = [(a, b) for a, b in [*pieces, (start, len(text_blanked))] if b > a]
         out = []
+        strings = self.nlp.vocab.strings
         for (offset, _), doc in zip(pieces, self.nlp.pipe(text_blanked[a:b] for a, b in pieces)):
             out += [
-                Match(s.label_, s.id_, offset + s.start_char, offset + s.end_char, s.text) for s in doc.spans[SPANS_KEY]
+                Match(s.label_, s.id_, offset + s.start_char, offset + s.end_char, s.text)
+                for s in doc.spans.get(SPANS_KEY, ())
             ]
+            words = {strings[h] for h in set(doc.to_array("LOWER").tolist())}
+            for triggers, group in self._token_groups:
+                if any(trigger.isdisjoint(words) for trigger in triggers):
+                    continue
+                for key, start, end in group(doc):
+                    label, _, id_ = strings[key].partition("\t")
+                    span = doc[start:end]
+                    out.append(Match(label, id_, offset + span.start_char, offset + span.end_char, span.text))
         for label, id_, rx in self._regexes:
             out.extend(Match(label, id_, m.start(), m.end(), m.group(0)) for m in rx.finditer(text))
         return out
+
+
+def _triggers(pattern: list[dict]) -> tuple[frozenset[str], ...]:
+    """For each required token of `pattern` that names words, those words: a
+    text can match only if it holds one word of every set."""
+    out = []
+    for token in pattern:
+        op = token.get("OP", "")
+        if op in ("?", "*", "!") or op.startswith("{0"):
+            continue
+        for key in ("LOWER", "ORTH", "TEXT", "NORM"):
+            value = token.get(key)
+            if isinstance(value, str):
+                out.append(frozenset({value.lower()}))
+                break
+            if isinstance(value, dict) and "IN" in value:
+                out.append(frozenset(str(w).lower() for w in value["IN"]))
+                break
+    return tuple(out)
 
 
 @functools.cache
