@@ -87,6 +87,11 @@ def _patterns() -> list[tuple[str, re.Pattern, bool]]:
             if isinstance(value, re.Pattern):
                 out.append((f"{module.__name__}.{name}", value, False))
         out += _literal_patterns(module)
+    # and the `regex` rows of the phrase catalogues, which run on the raw text
+    from nlp.pipeline import address_matcher, matcher
+
+    for name, catalogue in (("phrases", matcher()), ("address", address_matcher())):
+        out += [(f"{name}.jsonl:{label}/{id_}:{rx.pattern[:40]}", rx, False) for label, id_, rx in catalogue._regexes]
     return sorted(out, key=lambda item: item[0])
 
 
