@@ -29,6 +29,13 @@ QUOTE = (
 )
 
 
+# The same prices, sent as a plain offer: no reference to any request.
+OFFER = QUOTE.replace(
+    "Thank you for visiting our booth at Automechanika. As promised, here are the prices for the brake pads:",
+    "Here are our prices for brake pads:",
+).replace(", about 35 days after the deposit", "")
+
+
 def to_prospect(body: str, summary: str, **kw) -> dict:
     return request(body, to=[person(PROSPECT, "Jan Brandt")], contacts=[prospect(summary, **kw)])
 
@@ -41,15 +48,15 @@ def test_a_quotation_the_recipient_asked_for_is_not_unsolicited_mail():
 def test_the_same_prices_to_someone_who_asked_for_nothing_are_an_offer():
     # hard negative: a booth visit on record, but no request; an old request does not count either
     assert {"compliance.unsubscribe_missing", "compliance.consent_missing"} <= codes(
-        to_prospect(QUOTE, "Visited the booth, took a brochure")
+        to_prospect(OFFER, "Visited the booth, took a brochure")
     )
     assert "compliance.unsubscribe_missing" in codes(
-        to_prospect(QUOTE, "Asked for a quotation for brake pads", date="2025-01-10")
+        to_prospect(OFFER, "Asked for a quotation for brake pads", date="2025-01-10")
     )
 
 
 def test_a_request_we_made_ourselves_does_not_make_our_offer_requested():
-    found = codes(to_prospect(QUOTE, "We asked whether they need brake pads", direction="out"))
+    found = codes(to_prospect(OFFER, "We asked whether they need brake pads", direction="out"))
     assert "compliance.unsubscribe_missing" in found
 
 
@@ -80,6 +87,24 @@ def notice(offer: str, unsubscribed: bool = False) -> dict:
         subject="Chinese New Year holiday",
         contacts=contacts,
     )
+
+
+def test_a_request_for_an_offer_we_send_as_buyers_is_not_a_sales_pitch():
+    body = (
+        "Dear Mr Brandt,\n\nI am the purchasing manager of Zhongshan Lumos Lighting. We would like to receive "
+        "an offer for 2 automatic sharpening machines: EXW price, delivery time and installation.\n\n" + SIGNATURE
+    )
+    req = request(body, to=[person(PROSPECT, "Jan Brandt")], subject="Request for quotation: sharpening machines")
+    assert not codes(req) & UNSOLICITED
+
+
+def test_a_sales_pitch_that_asks_for_an_inquiry_is_still_a_pitch():
+    # hard negative: "send us your inquiry" is the seller's call to action, not a buyer's request
+    body = (
+        "Dear Mr Brandt,\n\nWe are a professional manufacturer of brake pads with 15 years of export experience. "
+        "Please send us your inquiry and we will quote our best price.\n\n" + SIGNATURE
+    )
+    assert "relationship.cold_contact" in codes(request(body, to=[person(PROSPECT, "Jan Brandt")]))
 
 
 def test_an_offer_inside_a_holiday_notice_makes_it_commercial_for_every_recipient():
