@@ -146,7 +146,7 @@ def status(org_slug: str) -> None:
 
 
 def _database():
-    # Imported here: backend.cli registers this group, so a module-level import would be circular.
-    from backend.cli import open_database
+    # Imported when a command runs: storage loads SQLAlchemy.
+    from backend.storage import open_database
 
     return open_database()

@@ -11,7 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
+
+from backend.storage.errors import DatabaseUnavailable
 
 
 class Database:
@@ -51,6 +54,30 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+@contextmanager
+def open_database(url: str | None = None) -> Iterator[Database]:
+    """The database at `url` (default: the configured `DATABASE_URL`),
+    disposed of on exit. Raises `DatabaseUnavailable` with a one-line reason
+    when it cannot be opened, and for connection and schema errors inside
+    the block (with a hint to migrate when a table or column is missing)."""
+    try:
+        if url is None:
+            from backend.config import load_config
+
+            url = load_config()["DATABASE_URL"]
+        database = Database(url)
+    except Exception as exc:
+        raise DatabaseUnavailable(f"cannot open database: {exc}") from None
+    try:
+        yield database
+    except (OperationalError, ProgrammingError) as exc:
+        reason = (str(exc.orig).strip().splitlines() or ["unknown"])[0]
+        hint = " (run `sendwise db upgrade`)" if "table" in reason or "column" in reason or "relation" in reason else ""
+        raise DatabaseUnavailable(f"database error: {reason}{hint}") from None
+    finally:
+        database.dispose()
 
 
 def _private_sqlite_file(path: Path) -> None:

@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from backend import demo
-from backend.storage import Database, queries, sent
+from backend.storage import Database, open_database, queries, sent
+from backend.storage.errors import DatabaseUnavailable
 from backend.storage.migrate import current_revision, upgrade
 from backend.storage.models import Base, Contact, Organisation, SentMessage, User
 from tests.conftest import NOW
@@ -33,6 +34,18 @@ def test_migrations_run_on_an_empty_database(tmp_path):
     finally:
         database.dispose()
     assert {"organisations", "users", "contacts", "interactions", "sent_messages", "audit_events"} <= tables
+
+
+def test_open_database_raises_its_own_error_with_one_line_reasons(tmp_path):
+    with pytest.raises(DatabaseUnavailable, match=r"^cannot open database: "), open_database("nosuchdriver://nowhere"):
+        pass
+    not_migrated = r"^database error: no such table: .*\(run `sendwise db upgrade`\)$"
+    with (
+        pytest.raises(DatabaseUnavailable, match=not_migrated),
+        open_database(f"sqlite:///{tmp_path / 'empty.db'}") as database,
+        database.session() as session,
+    ):
+        queries.org_by_slug(session, "acme")
 
 
 def test_going_down_and_up_every_migration_since_0003_keeps_every_row(database, demo_org):
