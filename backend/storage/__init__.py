@@ -14,7 +14,7 @@ from sqlalchemy import Engine, create_engine, event, make_url, text
 from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.storage.errors import DatabaseUnavailable
+from backend.storage.errors import DatabaseUnavailable, InvalidValue
 
 
 class Database:
@@ -84,7 +84,7 @@ def _private_sqlite_file(path: Path) -> None:
     """Create the SQLite file (and its folder) readable by this account
     only, before SQLite creates it under the umask (usually 0644): it holds
     contacts and API key hashes. Journal and WAL files copy the database's
-    mode. Raises `ValueError` for a folder other accounts may write to."""
+    mode. Raises `InvalidValue` for a folder other accounts may write to."""
     folder = path.parent
     # The default database lives in instance/, which a fresh clone lacks.
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -92,7 +92,7 @@ def _private_sqlite_file(path: Path) -> None:
     # Anyone who can write to the folder can swap the file for one of theirs;
     # a sticky folder such as /tmp only lets them remove their own files.
     if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
-        raise ValueError(f"{folder} is writable by other users; put the SQLite database in a private folder")
+        raise InvalidValue(f"{folder} is writable by other users; put the SQLite database in a private folder")
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.storage.errors import KeyRejected
 from backend.storage.models import ApiKey, Organisation
 
 TOKEN_PREFIX = "sw_"
@@ -34,10 +35,6 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 class Verified:
     key: ApiKey
     org: Organisation
-
-
-class KeyRejected(Exception):
-    """The key is unknown or revoked; `str()` is the reason for a 401."""
 
 
 def hash_key(key: str) -> str:
