@@ -53,7 +53,8 @@ def check(source: str, as_json: bool, locale: str | None, org_slug: str | None) 
     request = read_request(source)
     if locale:
         request = {**request, "context": {**(request.get("context") or {}), "locale": locale}}
-    context = request.get("context") if isinstance(request.get("context"), dict) else {}
+    given = request.get("context")
+    context = given if isinstance(given, dict) else {}
     shown_locale = context.get("locale") if isinstance(context.get("locale"), str) else None
     try:
         if org_slug:
@@ -196,7 +197,7 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
     if tls:
         from backend import tls as dev_tls
 
-        if cert is None:
+        if cert is None or key is None:  # neither was given (checked above)
             cert, key = (str(p) for p in dev_tls.ensure_certificate(default_clock().now()))
             click.echo(f"  certificate: {cert} (trust it once: see README, 'Use it in Outlook')")
         click.echo("Press Ctrl+C to stop.")

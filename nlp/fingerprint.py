@@ -216,6 +216,7 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 def _shingle_hashes(tokens: list[bytes]) -> np.ndarray:
     crc = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
+    s: np.ndarray
     if len(crc) >= 2:
         s = (crc[:-1] << 32) | crc[1:]
     else:
@@ -268,7 +269,7 @@ _NIBBLE_LOW_BITS = int("1" * (FINGERPRINT_BYTES * 2), 16)  # 0x1111...1
 # Both estimates depend only on the number of agreeing slots (0..128), so they
 # are lookups; the first inverts the 1/16 chance agreement of b-bit MinHash.
 _JACCARD_BY_MATCHES = np.clip((np.arange(_K + 1) / _K - _COLLISION) / (1.0 - _COLLISION), 0.0, 1.0)
-_SIM_BY_MATCHES = np.interp(_JACCARD_BY_MATCHES, *zip(*_CALIBRATION))
+_SIM_BY_MATCHES = np.interp(_JACCARD_BY_MATCHES, [j for j, _ in _CALIBRATION], [r for _, r in _CALIBRATION])
 
 
 def _min_matches(threshold: float) -> int:

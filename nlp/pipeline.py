@@ -19,8 +19,12 @@ import os
 import re
 from dataclasses import dataclass
 from importlib import resources
+from typing import TYPE_CHECKING, cast
 
 from .text import blank
+
+if TYPE_CHECKING:
+    from spacy.pipeline import SpanRuler
 
 SPANS_KEY = "sendwise"
 _LONG_RUN = re.compile(r"\S{100,}")
@@ -73,16 +77,20 @@ class Matcher:
 
         model = os.environ.get("SENDWISE_SPACY_MODEL")
         self.nlp = spacy.load(model, exclude=["ner"]) if model else spacy.blank("en")
-        ruler = self.nlp.add_pipe(
-            "span_ruler",
-            config={
-                "spans_key": SPANS_KEY,
-                "phrase_matcher_attr": "LOWER",
-                "validate": True,
-                "spans_filter": None,
-                "annotate_ents": False,
-                "overwrite": True,
-            },
+        # add_pipe is typed to return any pipe; "span_ruler" makes a SpanRuler.
+        ruler = cast(
+            "SpanRuler",
+            self.nlp.add_pipe(
+                "span_ruler",
+                config={
+                    "spans_key": SPANS_KEY,
+                    "phrase_matcher_attr": "LOWER",
+                    "validate": True,
+                    "spans_filter": None,
+                    "annotate_ents": False,
+                    "overwrite": True,
+                },
+            ),
         )
         rows = _load_rows(*files)
         ruler.add_patterns(

@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 
 from backend.storage.errors import KeyRejected
 from backend.storage.models import ApiKey, Organisation
+from backend.storage.statements import rowcount
 
 TOKEN_PREFIX = "sw_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -83,7 +84,7 @@ def touch(session: Session, key: ApiKey, now: datetime) -> bool:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 def for_org(session: Session, org: Organisation) -> list[ApiKey]:
