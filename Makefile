@@ -1,6 +1,8 @@
 # make run   - install into .venv (first time / when pyproject.toml changes) and serve the demo on :8000
-# make test  - install with test extras and run the whole suite (PostgreSQL tests skip unless
+# make test  - install with test extras, run the checks (ruff lint and format, mypy, import
+#              contracts), then the whole suite (PostgreSQL tests skip unless
 #              SENDWISE_TEST_POSTGRES_URL is set)
+# make check - only those checks
 # make test-pg - the same with a throwaway PostgreSQL server (scripts/pg-test-env; needs Debian's
 #              `postgresql` package or PG_BIN), so every test runs on SQLite and PostgreSQL
 # make bench - engine benchmark (quick)
@@ -20,7 +22,7 @@ ADDIN         := addin
 ADDIN_SOURCES := $(shell find $(ADDIN)/src $(ADDIN)/public -type f 2>/dev/null) \
                  $(wildcard $(ADDIN)/*.html $(ADDIN)/*.ts $(ADDIN)/tsconfig.json)
 
-.PHONY: run test test-pg bench clean addin
+.PHONY: run check test test-pg bench clean addin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -48,12 +50,25 @@ addin: $(ADDIN)/dist/.built
 run: $(VENV)/.installed $(ADDIN)/dist/.built
 	SENDWISE_DEMO=$(SENDWISE_DEMO) $(BIN)/sendwise serve --host $(HOST) --port $(PORT)
 
-# One command: the add-in's Vitest suite, then pytest (whose browser tests use the build).
+# Lint, formatting, types and import contracts: seconds, so they run first and fail fast.
+define CHECKS
+$(BIN)/ruff check
+$(BIN)/ruff format --check
+$(BIN)/mypy nlp backend
+$(BIN)/lint-imports --no-cache
+endef
+
+check: $(VENV)/.installed-test
+	$(CHECKS)
+
+# One command: the checks, the add-in's Vitest suite, then pytest (whose browser tests use the build).
 test: $(VENV)/.installed-test $(ADDIN)/dist/.built
+	$(CHECKS)
 	cd $(ADDIN) && npx vitest run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 test-pg: $(VENV)/.installed-test $(ADDIN)/dist/.built
+	$(CHECKS)
 	cd $(ADDIN) && npx vitest run
 	scripts/pg-test-env $(BIN)/python -m pytest $(PYTEST_ARGS)
 

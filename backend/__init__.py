@@ -14,8 +14,14 @@ from importlib import metadata
 from typing import Any
 
 from flask import Flask
+from flask.json.provider import DefaultJSONProvider
 
 from backend.config import INSTANCE_DIR, load_config
+
+
+class _JSON(DefaultJSONProvider):
+    sort_keys = False  # keep the report in the contract's order
+    ensure_ascii = False  # zh-CN messages stay readable
 
 
 def version() -> str:
@@ -33,8 +39,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app = Flask(__name__, instance_path=str(INSTANCE_DIR))
     app.config.update(load_config())
     app.config.update(config or {})
-    app.json.sort_keys = False  # keep the report in the contract's order
-    app.json.ensure_ascii = False  # zh-CN messages stay readable
+    app.json = _JSON(app)
     logging.getLogger("sendwise").setLevel(app.config["LOG_LEVEL"])
 
     clock.install(app, app.config.get("CLOCK") or clock.default_clock())

@@ -14,6 +14,7 @@ recorded the way `POST /api/v1/sent` records a message
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -21,7 +22,7 @@ from backend.auth import DEMO_ORG_SLUG
 from backend.storage import queries, sent
 from backend.storage.models import Organisation
 
-ORG = {
+ORG: dict[str, Any] = {
     "name": "Ningbo Brightway Lighting Co., Ltd.",
     "domains": ["brightway-lighting.cn"],
     "postal_address": "No. 218 Jinhui Road, Yinzhou District, Ningbo 315100, Zhejiang, China",

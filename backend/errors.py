@@ -66,6 +66,12 @@ def register_error_handlers(app: Flask) -> None:
     def _bad_request(exc: BadRequest):
         return error_response(400, exc.code, str(exc))
 
+    from backend.storage.errors import InvalidValue  # storage's own error: a value it refuses to keep
+
+    @app.errorhandler(InvalidValue)
+    def _invalid_value(exc: InvalidValue):
+        return error_response(400, "invalid_request", str(exc))
+
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
         # The contract says invalid input is a 400; the code carries the reason.

@@ -46,7 +46,12 @@ def _catalog(locale: str) -> dict[tuple[str | None, str], str]:
     path = resources.files("backend").joinpath("locales", folder, "LC_MESSAGES", f"{DOMAIN}.po")
     with path.open("rb") as f:
         catalog = read_po(f, locale=folder)
-    return {(m.context, m.id): m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    # Only singular messages: the CLI has no plural forms (babel types a plural's id as a tuple).
+    return {
+        (m.context, m.id): m.string
+        for m in catalog
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+    }
 
 
 def gettext(msgid: str, locale: str) -> str:
@@ -67,4 +72,9 @@ def source_messages() -> list[tuple[tuple[str | None, str], str]]:
         method_map=[(name, "python") for name in SOURCES],
         keywords={"N_": None, "NC_": ((1, "c"), 2)},
     )
-    return [((context, message), f"backend/{filename}:{lineno}") for filename, lineno, message, _, context in found]
+    # N_ and NC_ mark one message each, so never a plural's tuple.
+    return [
+        ((context, message), f"backend/{filename}:{lineno}")
+        for filename, lineno, message, _, context in found
+        if isinstance(message, str)
+    ]

@@ -151,10 +151,6 @@ DateTime = Annotated[datetime, BeforeValidator(_datetime)]
 Day = Annotated[date | None, BeforeValidator(_date)]
 
 
-def _contact_text(name: str) -> Any:
-    return Annotated[Text, _limited(CONTACT_TEXT_LIMITS[name])]
-
-
 class _Model(BaseModel):
     model_config = ConfigDict(extra="ignore", strict=True, frozen=True)
 
@@ -211,7 +207,7 @@ class Draft(_Model):
 
 class Consent(_Model):
     status: Annotated[Text, _lower_choice(CONSENT_STATUSES, strict=True)] | None = None
-    source: _contact_text("source") | None = None
+    source: Annotated[Text, _limited(CONTACT_TEXT_LIMITS["source"])] | None = None
     date: Day = None
 
 
@@ -226,12 +222,12 @@ class Contact(_Model):
     """What the CRM knows about a person. Other fields a CRM sends are ignored."""
 
     email: Annotated[Text, AfterValidator(lambda v: _require_at(v))]
-    name: _contact_text("name") | None = None
-    company: _contact_text("company") | None = None
-    country: _contact_text("country") | None = None
+    name: Annotated[Text, _limited(CONTACT_TEXT_LIMITS["name"])] | None = None
+    company: Annotated[Text, _limited(CONTACT_TEXT_LIMITS["company"])] | None = None
+    country: Annotated[Text, _limited(CONTACT_TEXT_LIMITS["country"])] | None = None
     kind: Annotated[Text, _lower_choice(KINDS)] | None = None
-    role: _contact_text("role") | None = None
-    industry: _contact_text("industry") | None = None
+    role: Annotated[Text, _limited(CONTACT_TEXT_LIMITS["role"])] | None = None
+    industry: Annotated[Text, _limited(CONTACT_TEXT_LIMITS["industry"])] | None = None
     stage: Annotated[Text, _lower_choice(STAGES)] | None = None
     consent: Consent | None = None
     unsubscribed: bool | None = None

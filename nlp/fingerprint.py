@@ -89,8 +89,8 @@ Storage and SQL
   ``(org_id, band_key, fingerprint_id)`` with an index on
   ``(org_id, band_key)``, and look up with
   ``WHERE org_id = ? AND band_key IN (<32 keys of the draft>)``, then compute
-  ``similarity`` on the returned candidates' fingerprints (as
-  ``NearDuplicateIndex.query`` does).  The 14-day window is a filter on the
+  ``similarity`` on the returned candidates' fingerprints
+  (``backend/storage/sent.py``).  The 14-day window is a filter on the
   message row, not part of the key.  Grouping the rows by message and
   keeping those with at least two equal keys drops most chance collisions
   (~15x fewer candidates) for about one true match in 200 on the benchmark
@@ -102,9 +102,10 @@ Storage and SQL
   rows older than the window) rather than scanning a year of history.
 
 Measured (``bench/analyze.py``, 2-core AMD EPYC): ``fingerprint`` ~60 us
-for 300 words; at 100k stored, lookup ~1 ms vs 2.4 s for a rapidfuzz scan,
-recall 0.995 of the scan's ratio >= 85 pairs, precision 0.6-0.77 (lower as
-the store grows, see Limits).
+for 300 words.  The benchmark's in-memory index (``bench/near_duplicates.py``)
+keeps candidates sharing one band, not two as the SQL lookup does, so its
+recall of the scan's ratio >= 85 pairs is an upper bound on the database's;
+run the benchmark for current figures.
 
 Limits
 ------
@@ -126,7 +127,7 @@ import hashlib
 import re
 import unicodedata
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 import numpy as np
 
@@ -135,7 +136,6 @@ __all__ = [
     "FINGERPRINT_BYTES",
     "N_BANDS",
     "SCHEME_VERSION",
-    "NearDuplicateIndex",
     "band_keys",
     "estimated_jaccard",
     "fingerprint",
@@ -216,6 +216,7 @@ def _mix64(x: np.ndarray) -> np.ndarray:
 
 def _shingle_hashes(tokens: list[bytes]) -> np.ndarray:
     crc = np.fromiter(map(zlib.crc32, tokens), dtype=np.uint64, count=len(tokens))
+    s: np.ndarray
     if len(crc) >= 2:
         s = (crc[:-1] << 32) | crc[1:]
     else:
@@ -268,7 +269,7 @@ _NIBBLE_LOW_BITS = int("1" * (FINGERPRINT_BYTES * 2), 16)  # 0x1111...1
 # Both estimates depend only on the number of agreeing slots (0..128), so they
 # are lookups; the first inverts the 1/16 chance agreement of b-bit MinHash.
 _JACCARD_BY_MATCHES = np.clip((np.arange(_K + 1) / _K - _COLLISION) / (1.0 - _COLLISION), 0.0, 1.0)
-_SIM_BY_MATCHES = np.interp(_JACCARD_BY_MATCHES, *zip(*_CALIBRATION))
+_SIM_BY_MATCHES = np.interp(_JACCARD_BY_MATCHES, [j for j, _ in _CALIBRATION], [r for _, r in _CALIBRATION])
 
 
 def _min_matches(threshold: float) -> int:
@@ -312,6 +313,24 @@ def similarity(a: bytes, b: bytes) -> float:
     return float(_SIM_BY_MATCHES[_matches(a, b)])
 
 
+def _nibble_mismatches(words: np.ndarray, q: np.ndarray) -> np.ndarray:
+    """Per row, the number of differing nibbles between ``words`` (n, 8) and ``q`` (8,)."""
+    x = words ^ q
+    y = x >> 1
+    x |= y
+    np.right_shift(x, 2, out=y)
+    x |= y
+    x &= 0x1111111111111111
+    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
+        counts = np.ascontiguousarray(np.bitwise_count(x))  # (n, 8) uint8, each <= 16
+        # Sum the 8 per-word counts (<= 128, fits a byte) with one multiply
+        # instead of a slow reduction over a short axis.
+        return ((counts.view(np.uint64)[:, 0] * 0x0101010101010101) >> 56).astype(np.int64)
+    # Each nibble holds 0 or 1: add nibble pairs into bytes, then bytes via a multiply.
+    x = (x & 0x0F0F0F0F0F0F0F0F) + ((x >> 4) & 0x0F0F0F0F0F0F0F0F)
+    return ((x * 0x0101010101010101) >> 56).astype(np.int64).sum(axis=1)
+
+
 def similarities(fp: bytes, others: Sequence[bytes]) -> list[float]:
     """``similarity(fp, o)`` for each of ``others``, vectorized: a lookup
     verifies hundreds of candidates per draft, ~50x faster than one call each."""
@@ -345,145 +364,3 @@ def band_keys(fp: bytes) -> list[int]:
     _check(fp)
     base = SCHEME_VERSION << 32
     return [base | (band << 16) | int(v) for band, v in enumerate(_band_values(fp))]
-
-
-# --------------------------------------------------------------------------
-# In-memory index
-
-
-def _nibble_mismatches(words: np.ndarray, q: np.ndarray) -> np.ndarray:
-    """Per row, the number of differing nibbles between ``words`` (n, 8) and ``q`` (8,)."""
-    x = words ^ q
-    y = x >> 1
-    x |= y
-    np.right_shift(x, 2, out=y)
-    x |= y
-    x &= 0x1111111111111111
-    if hasattr(np, "bitwise_count"):  # numpy >= 2.0
-        counts = np.ascontiguousarray(np.bitwise_count(x))  # (n, 8) uint8, each <= 16
-        # Sum the 8 per-word counts (<= 128, fits a byte) with one multiply
-        # instead of a slow reduction over a short axis.
-        return ((counts.view(np.uint64)[:, 0] * 0x0101010101010101) >> 56).astype(np.int64)
-    # Each nibble holds 0 or 1: add nibble pairs into bytes, then bytes via a multiply.
-    x = (x & 0x0F0F0F0F0F0F0F0F) + ((x >> 4) & 0x0F0F0F0F0F0F0F0F)
-    return ((x * 0x0101010101010101) >> 56).astype(np.int64).sum(axis=1)
-
-
-class NearDuplicateIndex:
-    """In-memory store of fingerprints answering "which stored ones are similar?".
-
-    It does what the SQL layer is meant to do -- candidates from equal band
-    keys, then ``similarity`` on the candidates -- so its recall is the recall
-    the database lookup will have.  Only fingerprints and caller keys are
-    kept.  Keys are not de-duplicated: adding a key twice stores two entries.
-
-    Layout: a sorted band index over the first rows plus an unsorted tail that
-    is scanned directly; the sorted part is rebuilt lazily (radix sort per band)
-    when the tail outgrows an eighth of it, so adds stay O(1) amortized and
-    interleaved add/query stays cheap.
-    """
-
-    _MIN_TAIL = 2048
-
-    def __init__(self) -> None:
-        self._n = 0
-        self._keys = np.zeros(1024, dtype=np.int64)
-        self._words = np.zeros((1024, FINGERPRINT_BYTES // 8), dtype=np.uint64)
-        self._bands = np.zeros((1024, N_BANDS), dtype=np.uint16)
-        self._n_sorted = 0
-        # flat index over rows [0, _n_sorted): band-major (band << 16 | value), sorted
-        self._flat_keys = np.zeros(0, dtype=np.int32)
-        self._flat_rows = np.zeros(0, dtype=np.int32)
-
-    def __len__(self) -> int:
-        return self._n
-
-    def _grow(self, need: int) -> None:
-        cap = len(self._keys)
-        if need <= cap:
-            return
-        new = max(need, cap * 2)
-        for name in ("_keys", "_words", "_bands"):
-            old = getattr(self, name)
-            arr = np.zeros((new, *old.shape[1:]), dtype=old.dtype)
-            arr[: self._n] = old[: self._n]
-            setattr(self, name, arr)
-
-    def add(self, key: int, fp: bytes) -> None:
-        _check(fp)
-        self._grow(self._n + 1)
-        i = self._n
-        self._keys[i] = key
-        self._words[i] = np.frombuffer(fp, dtype="<u8")
-        self._bands[i] = _band_values(fp)
-        self._n += 1
-
-    def add_many(self, keys: Iterable[int], fps: Iterable[bytes]) -> None:
-        """Bulk ``add``; much faster for loading many fingerprints at once."""
-        keys = np.fromiter(keys, dtype=np.int64)
-        blob = b"".join(fps)
-        if len(blob) != len(keys) * FINGERPRINT_BYTES:
-            raise ValueError("every fingerprint must be FINGERPRINT_BYTES long, one per key")
-        m = len(keys)
-        self._grow(self._n + m)
-        self._keys[self._n : self._n + m] = keys
-        self._words[self._n : self._n + m] = np.frombuffer(blob, dtype="<u8").reshape(m, -1)
-        self._bands[self._n : self._n + m] = np.frombuffer(blob, dtype="<u2").reshape(m, -1)
-        self._n += m
-
-    def _rebuild(self) -> None:
-        n = self._n
-        bands = self._bands[:n]
-        flat_keys = np.empty((N_BANDS, n), dtype=np.int32)
-        flat_rows = np.empty((N_BANDS, n), dtype=np.int32)
-        for b in range(N_BANDS):
-            order = np.argsort(bands[:, b], kind="stable")  # radix sort for uint16
-            flat_rows[b] = order
-            flat_keys[b] = bands[order, b].astype(np.int32) | (b << 16)
-        self._flat_keys = flat_keys.ravel()
-        self._flat_rows = flat_rows.ravel()
-        self._n_sorted = n
-
-    def _candidates(self, qbands: np.ndarray) -> np.ndarray:
-        if self._n - self._n_sorted > max(self._MIN_TAIL, self._n_sorted // 8):
-            self._rebuild()
-        parts = []
-        if self._n_sorted:
-            qk = qbands.astype(np.int32) | (np.arange(N_BANDS, dtype=np.int32) << 16)
-            lo = np.searchsorted(self._flat_keys, qk, side="left")
-            hi = np.searchsorted(self._flat_keys, qk, side="right")
-            parts.extend(self._flat_rows[a:b] for a, b in zip(lo.tolist(), hi.tolist()) if b > a)
-        if self._n > self._n_sorted:
-            tail = self._bands[self._n_sorted : self._n]
-            parts.append(np.flatnonzero((tail == qbands).any(axis=1)).astype(np.int32) + self._n_sorted)
-        if not parts:
-            return np.zeros(0, dtype=np.int32)
-        # A row matching several bands appears several times; a mark array
-        # de-duplicates in O(n) and is several times faster than np.unique's sort.
-        mark = np.zeros(self._n, dtype=np.bool_)
-        for part in parts:
-            mark[part] = True
-        return np.flatnonzero(mark)
-
-    def query(self, fp: bytes, threshold: float = DEFAULT_THRESHOLD) -> list[tuple[int, float]]:
-        """Keys whose estimated similarity to ``fp`` is >= ``threshold``, best first.
-
-        Candidates come from the LSH bands, tuned for thresholds of 0.85 and
-        above.  Below that, pairs near the threshold are increasingly missed:
-        one right at similarity 0.8 shares a band ~75 % of the time, at 0.75
-        ~50 %.
-        """
-        _check(fp)
-        min_m = _min_matches(threshold)
-        if self._n == 0 or min_m > _K:
-            return []
-        rows = self._candidates(_band_values(fp))
-        if len(rows) == 0:
-            return []
-        m = _K - _nibble_mismatches(self._words[rows], np.frombuffer(fp, dtype="<u8"))
-        keep = m >= min_m
-        rows, m = rows[keep], m[keep]
-        keys = self._keys[rows]
-        order = np.lexsort((keys, -m))  # best first, ties by key for determinism
-        sims = _SIM_BY_MATCHES[m[order]]
-        return [(int(k), float(s)) for k, s in zip(keys[order].tolist(), sims.tolist())]

@@ -48,7 +48,12 @@ def _catalog(locale: str) -> dict[str, str]:
     path = resources.files("nlp").joinpath("locales", folder, "LC_MESSAGES", f"{DOMAIN}.po")
     with path.open("rb") as f:
         catalog = read_po(f, locale=folder)
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy}
+    # Only singular messages: the engine has no plural forms (babel types a plural's id as a tuple).
+    return {
+        m.id: m.string
+        for m in catalog
+        if isinstance(m.id, str) and isinstance(m.string, str) and m.id and m.string and not m.fuzzy
+    }
 
 
 def gettext(msgid: str, locale: str) -> str:
@@ -98,7 +103,8 @@ def source_messages() -> list[tuple[str, str]]:
     for filename, lineno, message, _comments, _context in extract_from_dir(
         str(root), method_map=[("**.py", "python")], keywords={"N_": None}
     ):
-        out.append((message, f"nlp/{filename}:{lineno}"))
+        if isinstance(message, str):  # N_ takes one argument, so never a plural's tuple
+            out.append((message, f"nlp/{filename}:{lineno}"))
     for check in REGISTRY.values():
         for part in (check.title, check.what, check.why, check.instead):
             out.append((part, f"docstring of {check.code}"))

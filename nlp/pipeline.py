@@ -19,9 +19,12 @@ import os
 import re
 from dataclasses import dataclass
 from importlib import resources
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from .text import blank
+
+if TYPE_CHECKING:
+    from spacy.pipeline import SpanRuler
 
 SPANS_KEY = "sendwise"
 _LONG_RUN = re.compile(r"\S{100,}")
@@ -82,16 +85,20 @@ class Matcher:
             if isinstance(r.get("pattern"), str)
         ]
         if phrases:
-            ruler = self.nlp.add_pipe(
-                "span_ruler",
-                config={
-                    "spans_key": SPANS_KEY,
-                    "phrase_matcher_attr": "LOWER",
-                    "validate": True,
-                    "spans_filter": None,
-                    "annotate_ents": False,
-                    "overwrite": True,
-                },
+            # add_pipe is typed to return any pipe; "span_ruler" makes a SpanRuler.
+            ruler = cast(
+                "SpanRuler",
+                self.nlp.add_pipe(
+                    "span_ruler",
+                    config={
+                        "spans_key": SPANS_KEY,
+                        "phrase_matcher_attr": "LOWER",
+                        "validate": True,
+                        "spans_filter": None,
+                        "annotate_ents": False,
+                        "overwrite": True,
+                    },
+                ),
             )
             ruler.add_patterns(phrases)
         # Token patterns cost time at every token of every text; most need a

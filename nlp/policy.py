@@ -67,11 +67,14 @@ def _rule_model(check: Check) -> type[BaseModel]:
 
 RULES: dict[str, type[BaseModel]] = {code: _rule_model(check) for code, check in REGISTRY.items()}
 
+_RULE_FIELDS: dict[str, Any] = {
+    code.replace(".", "__"): (rule | None, Field(None, alias=code)) for code, rule in RULES.items()
+}
 Policy: type[BaseModel] = create_model(
     "Policy",
     __config__=ConfigDict(extra="forbid", populate_by_name=True),
     on_send=(OnSend, Field(default_factory=OnSend)),
-    **{code.replace(".", "__"): (rule | None, Field(None, alias=code)) for code, rule in RULES.items()},
+    **_RULE_FIELDS,
 )
 """The policy as one model; its JSON Schema is what `sendwise schema policy` prints."""
 

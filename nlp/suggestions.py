@@ -231,15 +231,15 @@ def _next_step(r: Recipient, name: str) -> tuple[Text, str] | None:
 
 def _open_item(c: Contact) -> dict[str, str] | None:
     """A quotation or samples we sent that the contact has not answered since."""
-    dated = sorted((i for i in c.interactions if i.date), key=lambda i: i.date)
-    for i in reversed(dated):
+    dated = sorted(((i.date, i) for i in c.interactions if i.date), key=lambda pair: pair[0])
+    for day, i in reversed(dated):
         if i.direction != "out":
             return None  # they wrote after our last offer
         words = f"{i.subject} {i.summary}".lower()
         if re.search(r"quot|offer|angebot|devis|preventivo|报价", words):
-            return {"kind": "quote", "date": i.date.isoformat(), "subject": i.subject}
+            return {"kind": "quote", "date": day.isoformat(), "subject": i.subject}
         if re.search(r"sample|muster|échantillon|campion|样品", words):
-            return {"kind": "sample", "date": i.date.isoformat(), "subject": i.subject}
+            return {"kind": "sample", "date": day.isoformat(), "subject": i.subject}
     return None
 
 
@@ -248,8 +248,8 @@ def _parse(iso: str) -> date:
 
 
 def _last(interactions: tuple[Interaction, ...]) -> Interaction | None:
-    dated = [i for i in interactions if i.date]
-    return max(dated, key=lambda i: i.date) if dated else (interactions[-1] if interactions else None)
+    dated = [(i.date, i) for i in interactions if i.date]
+    return max(dated, key=lambda pair: pair[0])[1] if dated else (interactions[-1] if interactions else None)
 
 
 def _day(d: date | None, locale: str) -> str:

@@ -12,8 +12,9 @@ Mapping:
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from email import policy
-from email.message import EmailMessage
+from email.message import EmailMessage, Message, MIMEPart
 from email.parser import BytesParser
 from typing import Any
 
@@ -94,19 +95,20 @@ def _addresses(msg: EmailMessage, header: str) -> list[dict[str, str]]:
     return out
 
 
-def _text(part: EmailMessage | None) -> str | None:
+def _text(part: MIMEPart | None) -> str | None:
     if part is None:
         return None
     try:
         text = part.get_content()
     except (LookupError, UnicodeError):
         # Unknown or lying charset: keep the readable part rather than fail.
-        text = (part.get_payload(decode=True) or b"").decode("utf-8", errors="replace")
+        payload = part.get_payload(decode=True)  # bytes, or None when empty (a body part is never multipart)
+        text = (payload if isinstance(payload, bytes) else b"").decode("utf-8", errors="replace")
     # Evidence offsets should not depend on how the file stored line ends.
     return text.replace("\r\n", "\n")
 
 
-def _leaves(part: EmailMessage):
+def _leaves(part: MIMEPart) -> Iterator[MIMEPart]:
     """Leaf parts in order; an attached message counts as one leaf (a
     forwarded mail is an attachment, its inner parts are not ours)."""
     if part.get_content_type() == "message/rfc822" or not part.is_multipart():
@@ -116,7 +118,7 @@ def _leaves(part: EmailMessage):
         yield from _leaves(sub)
 
 
-def _is_attachment(part: EmailMessage) -> bool:
+def _is_attachment(part: MIMEPart) -> bool:
     if part.get_content_type() == "message/rfc822":
         return True
     disposition = part.get_content_disposition()
@@ -127,9 +129,10 @@ def _is_attachment(part: EmailMessage) -> bool:
     return part.get_filename() is not None or part.get_content_maintype() not in ("text", "multipart")
 
 
-def _attachment(part: EmailMessage) -> dict[str, Any]:
+def _attachment(part: MIMEPart) -> dict[str, Any]:
     if part.get_content_type() == "message/rfc822":
-        size = len(part.get_payload(0).as_bytes()) if part.get_payload() else 0
+        inner = part.get_payload(0) if part.get_payload() else None  # the attached message
+        size = len(inner.as_bytes()) if isinstance(inner, Message) else 0
     else:
         size = len(part.get_payload(decode=True) or b"")
     return {

@@ -86,7 +86,7 @@ def _prune_bands(session: Session, org_id: int, now: datetime) -> None:
     side of recording (the add-ins post after sending: nobody waits). A
     failure is logged and left for the next call or `sendwise sent prune`."""
     org = session.get(Organisation, org_id)
-    if not sent.prune_due(org, now):
+    if org is None or not sent.prune_due(org, now):  # None: deleted since the message was recorded
         return
     try:
         sent.prune_bands(session, org, now)

@@ -111,10 +111,10 @@ def sync_hubspot(org_slug: str, token_env: str, base_url: str, timeout: float, f
         )
 
     with _database() as database:
+        with database.session() as session:
+            slug = _org(session, org_slug, database).slug  # as every --org: trimmed, any case
         try:
-            result = sync_contacts(
-                database, org_slug.strip().lower(), SOURCE, connect, clock=default_clock(), full=full, progress=progress
-            )
+            result = sync_contacts(database, slug, SOURCE, connect, clock=default_clock(), full=full, progress=progress)
         except ConnectorError as exc:
             # "busy": refused before it began, so nothing failed.
             raise SyncFailed(str(exc) if exc.kind == "busy" else f"hubspot sync failed: {exc}") from None
@@ -131,9 +131,7 @@ def status(org_slug: str) -> None:
     from backend.storage import queries
 
     with _database() as database, database.session() as session:
-        org = queries.org_by_slug(session, org_slug.strip().lower())
-        if org is None:
-            raise BadRequest(f"no organisation {org_slug!r} (create it with `sendwise org create`)")
+        org = _org(session, org_slug, database)
         rows = queries.crm_syncs(session, org)
         if not rows:
             click.echo(f"{org_slug}: no CRM connector (run `sendwise crm sync hubspot --org {org_slug} …`)")
@@ -145,8 +143,15 @@ def status(org_slug: str) -> None:
             click.echo(f"{row.source}: {state['status']}: {detail}" + (f" ({counts})" if counts else ""))
 
 
+def _org(session, slug: str, database):
+    # The one --org resolver (backend.cli registers this group, so imported when used).
+    from backend.cli import _org
+
+    return _org(session, slug, database)
+
+
 def _database():
-    # Imported here: backend.cli registers this group, so a module-level import would be circular.
-    from backend.cli import open_database
+    # Imported when a command runs: storage loads SQLAlchemy.
+    from backend.storage import open_database
 
     return open_database()

@@ -96,7 +96,7 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, overload
 from urllib.parse import urlsplit
 
 from backend.clock import Clock, default_clock
@@ -593,11 +593,19 @@ def _moment(value: Any) -> datetime | None:
     return moment.astimezone(UTC)
 
 
+@overload
+def _millis(moment: datetime) -> int: ...
+@overload
+def _millis(moment: datetime | None) -> int | None: ...
 def _millis(moment: datetime | None) -> int | None:
     """Epoch milliseconds, as HubSpot's filters take them."""
     return (moment - _EPOCH) // timedelta(milliseconds=1) if moment else None
 
 
+@overload
+def _text(value: Any, default: str) -> str: ...
+@overload
+def _text(value: Any, default: None = None) -> str | None: ...
 def _text(value: Any, default: str | None = None) -> str | None:
     if value is None:
         return default

@@ -52,6 +52,7 @@ from backend.storage import Database, queries
 from backend.storage.contacts import dialect_insert, erased_on
 from backend.storage.context import contact_to_contract
 from backend.storage.models import CrmSync, Organisation
+from backend.storage.statements import rowcount
 
 log = logging.getLogger("sendwise")
 
@@ -153,7 +154,10 @@ def sync_contacts(
         for page in connector.pages(since=since):
             with database.session() as session:
                 _renew(session, org_id, source, run_id, clock.now())
-                _store_page(session, session.get(Organisation, org_id), source, page, result, seen)
+                org = session.get(Organisation, org_id)
+                if org is None:
+                    raise RuntimeError("the organisation was deleted during the sync")
+                _store_page(session, org, source, page, result, seen)
             result.pages += 1
             say(
                 f"{source}: page {result.pages}: {len(page.contacts) + len(page.skipped)} contacts "
@@ -204,7 +208,7 @@ def _claim(session: Session, org: Organisation, source: str, run_id: str, now: d
         free = or_(
             CrmSync.status != "running", CrmSync.heartbeat_at.is_(None), CrmSync.heartbeat_at < now - LOCK_EXPIRES
         )
-        if not session.execute(update(CrmSync).where(*this, free).values(**running)).rowcount:
+        if not rowcount(session.execute(update(CrmSync).where(*this, free).values(**running))):
             holder = session.scalars(select(CrmSync).where(*this)).one()
             raise ConnectorError(
                 f"another {source} sync of {org.slug!r} is running (started {utc_minute(holder.started_at)}, "
@@ -224,7 +228,7 @@ def _renew(session: Session, org_id: int, source: str, run_id: str, now: datetim
         .where(CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id)
         .values(heartbeat_at=now)
     )
-    if not renewed.rowcount:
+    if not rowcount(renewed):
         raise ConnectorError(
             f"another {source} sync took over after this one made no progress for "
             f"{LOCK_EXPIRES_MINUTES} minutes; this one stopped",
@@ -309,7 +313,7 @@ def _record(
                 .where(CrmSync.org_id == org_id, CrmSync.source == source, CrmSync.run_id == run_id)
                 .values(**outcome)
             )
-        return at if written.rowcount else None
+        return at if rowcount(written) else None
     except Exception as exc:
         log.error("could not record the %s sync outcome: %s", source, describe_exception(exc))
         return None

@@ -11,7 +11,10 @@ from contextlib import contextmanager
 from pathlib import Path
 
 from sqlalchemy import Engine, create_engine, event, make_url, text
+from sqlalchemy.exc import OperationalError, ProgrammingError
 from sqlalchemy.orm import Session, sessionmaker
+
+from backend.storage.errors import DatabaseUnavailable, InvalidValue
 
 
 class Database:
@@ -53,11 +56,35 @@ class Database:
         self.engine.dispose()
 
 
+@contextmanager
+def open_database(url: str | None = None) -> Iterator[Database]:
+    """The database at `url` (default: the configured `DATABASE_URL`),
+    disposed of on exit. Raises `DatabaseUnavailable` with a one-line reason
+    when it cannot be opened, and for connection and schema errors inside
+    the block (with a hint to migrate when a table or column is missing)."""
+    try:
+        if url is None:
+            from backend.config import load_config
+
+            url = load_config()["DATABASE_URL"]
+        database = Database(url)
+    except Exception as exc:
+        raise DatabaseUnavailable(f"cannot open database: {exc}") from None
+    try:
+        yield database
+    except (OperationalError, ProgrammingError) as exc:
+        reason = (str(exc.orig).strip().splitlines() or ["unknown"])[0]
+        hint = " (run `sendwise db upgrade`)" if "table" in reason or "column" in reason or "relation" in reason else ""
+        raise DatabaseUnavailable(f"database error: {reason}{hint}") from None
+    finally:
+        database.dispose()
+
+
 def _private_sqlite_file(path: Path) -> None:
     """Create the SQLite file (and its folder) readable by this account
     only, before SQLite creates it under the umask (usually 0644): it holds
     contacts and API key hashes. Journal and WAL files copy the database's
-    mode. Raises `ValueError` for a folder other accounts may write to."""
+    mode. Raises `InvalidValue` for a folder other accounts may write to."""
     folder = path.parent
     # The default database lives in instance/, which a fresh clone lacks.
     folder.mkdir(mode=0o700, parents=True, exist_ok=True)
@@ -65,7 +92,7 @@ def _private_sqlite_file(path: Path) -> None:
     # Anyone who can write to the folder can swap the file for one of theirs;
     # a sticky folder such as /tmp only lets them remove their own files.
     if mode & stat.S_IWOTH and not mode & stat.S_ISVTX:
-        raise ValueError(f"{folder} is writable by other users; put the SQLite database in a private folder")
+        raise InvalidValue(f"{folder} is writable by other users; put the SQLite database in a private folder")
     try:
         descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o600)
     except OSError:

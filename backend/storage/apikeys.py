@@ -19,7 +19,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import or_, select, update
 from sqlalchemy.orm import Session
 
+from backend.storage.errors import KeyRejected
 from backend.storage.models import ApiKey, Organisation
+from backend.storage.statements import rowcount
 
 TOKEN_PREFIX = "sw_"
 PREFIX_LENGTH = len(TOKEN_PREFIX) + 8
@@ -34,10 +36,6 @@ TOUCH_INTERVAL = timedelta(minutes=1)
 class Verified:
     key: ApiKey
     org: Organisation
-
-
-class KeyRejected(Exception):
-    """The key is unknown or revoked; `str()` is the reason for a 401."""
 
 
 def hash_key(key: str) -> str:
@@ -86,7 +84,7 @@ def touch(session: Session, key: ApiKey, now: datetime) -> bool:
         .values(last_used_at=now)
         .execution_options(synchronize_session=False)
     )
-    return result.rowcount > 0
+    return rowcount(result) > 0
 
 
 def for_org(session: Session, org: Organisation) -> list[ApiKey]:

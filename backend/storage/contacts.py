@@ -16,9 +16,9 @@ import os
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, overload
 
-from sqlalchemy import delete, func, or_, select
+from sqlalchemy import Table, delete, func, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.storage.models import (
@@ -31,6 +31,10 @@ from backend.storage.models import (
     company_key,
 )
 from backend.storage.sent import erase_address
+from backend.storage.statements import rowcount
+
+if TYPE_CHECKING:
+    from sqlalchemy.dialects import postgresql, sqlite
 
 CHUNK = 2000
 # Stored as given: everything the import can set except the key.
@@ -131,16 +135,18 @@ def count(session: Session, org: Organisation) -> int:
     return session.scalar(select(func.count()).select_from(Contact).where(Contact.org_id == org.id)) or 0
 
 
-def dialect_insert(session: Session):
+def dialect_insert(session: Session) -> Callable[[Table], postgresql.Insert | sqlite.Insert]:
     """`insert()` of the session's dialect, which has `on_conflict_do_…`."""
     name = session.get_bind().dialect.name
     if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    elif name == "sqlite":
-        from sqlalchemy.dialects.sqlite import insert
-    else:
-        raise RuntimeError(f"sendwise stores data in SQLite or PostgreSQL, not {name}")
-    return insert
+        from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+
+        return postgresql_insert
+    if name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert
+    raise RuntimeError(f"sendwise stores data in SQLite or PostgreSQL, not {name}")
 
 
 def iter_contacts(session: Session, org: Organisation, *, with_interactions: bool = False) -> Iterator[Contact]:
@@ -173,8 +179,8 @@ def erase(session: Session, org: Organisation, email: str, actor: str, now: date
     """
     email = email.strip().lower()
     contact_ids = select(Contact.id).where(Contact.org_id == org.id, Contact.email == email)
-    interactions = session.execute(delete(Interaction).where(Interaction.contact_id.in_(contact_ids))).rowcount
-    contacts = session.execute(delete(Contact).where(Contact.org_id == org.id, Contact.email == email)).rowcount
+    interactions = rowcount(session.execute(delete(Interaction).where(Interaction.contact_id.in_(contact_ids))))
+    contacts = rowcount(session.execute(delete(Contact).where(Contact.org_id == org.id, Contact.email == email)))
     sent_messages = erase_address(session, org, email)
     hashed = address_hash(_erasure_key(session, org, create=True), email)
     table = ErasedAddress.__table__
@@ -209,6 +215,10 @@ def address_hash(key: bytes, email: str) -> str:
     return hmac.new(key, email.strip().lower().encode("utf-8"), hashlib.sha256).hexdigest()
 
 
+@overload
+def _erasure_key(session: Session, org: Organisation, *, create: Literal[True]) -> bytes: ...
+@overload
+def _erasure_key(session: Session, org: Organisation, *, create: bool = False) -> bytes | None: ...
 def _erasure_key(session: Session, org: Organisation, *, create: bool = False) -> bytes | None:
     """The organisation's key for address hashes; None before its first
     erasure, unless `create`."""
@@ -253,11 +263,13 @@ def readmit(session: Session, org: Organisation, emails: Iterable[str]) -> int:
     removed = 0
     for start in range(0, len(wanted), CHUNK):
         removed += (
-            session.execute(
-                delete(ErasedAddress).where(
-                    ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start : start + CHUNK])
+            rowcount(
+                session.execute(
+                    delete(ErasedAddress).where(
+                        ErasedAddress.org_id == org.id, ErasedAddress.address_hash.in_(wanted[start : start + CHUNK])
+                    )
                 )
-            ).rowcount
+            )
             or 0
         )
     return removed

@@ -9,6 +9,7 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.storage.errors import InvalidValue
 from backend.storage.models import Organisation, Override
 
 MAX_REASON = 500
@@ -25,9 +26,10 @@ def record(
     user_email: str | None = None,
     message_id: str | None = None,
 ) -> Override:
-    """Store one dismissal of `code` in `org` at `at` (the caller's clock)."""
+    """Store one dismissal of `code` in `org` at `at` (the caller's clock).
+    Raises `InvalidValue` for a reason longer than `MAX_REASON`."""
     if len(reason) > MAX_REASON:
-        raise ValueError(f"reason is longer than {MAX_REASON} characters")
+        raise InvalidValue(f"reason is longer than {MAX_REASON} characters")
     row = Override(
         org_id=org.id, at=at, actor=actor, user_email=user_email, code=code, reason=reason, message_id=message_id
     )

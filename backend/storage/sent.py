@@ -29,7 +29,7 @@ from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import Select, bindparam, delete, func, insert, select
+from sqlalchemy import BindParameter, Select, bindparam, delete, func, insert, select
 from sqlalchemy.orm import Session, selectinload
 
 from backend.storage import statements
@@ -159,9 +159,9 @@ def _add_interactions(
     contact_ids = session.scalars(
         select(Contact.id).where(Contact.org_id == org.id, Contact.email.in_(addresses))
     ).all()
-    subject = subject.strip()[:300] or None  # Interaction.subject is String(300)
+    stored = subject.strip()[:300] or None  # Interaction.subject is String(300)
     session.add_all(
-        Interaction(contact_id=cid, date=sent_at.date(), direction="out", subject=subject) for cid in contact_ids
+        Interaction(contact_id=cid, date=sent_at.date(), direction="out", subject=stored) for cid in contact_ids
     )
     session.flush()
 
@@ -225,7 +225,7 @@ def prune_bands(session: Session, org: Organisation, now: datetime, limit: int |
         query = query.where(SentMessage.sent_at >= start)
     if limit is not None:
         query = query.limit(limit)
-    victims = session.execute(query).all()
+    victims = list(session.execute(query).all())
     done = cutoff
     if limit is not None and len(victims) == limit:
         # The batch ends inside the history: finish its last send time so
@@ -258,7 +258,7 @@ _bands, _messages, _recipients = SentBand.__table__.c, SentMessage.__table__.c, 
 # the candidates, 1 true match in 200 and 7 % of the false ones.
 # The 32 keys are separate parameters, not one expanding IN list: the
 # statement then compiles once, instead of being re-rendered on every lookup.
-_KEY_PARAMS = [bindparam(f"k{i}") for i in range(32)]  # nlp.fingerprint.N_BANDS
+_KEY_PARAMS: list[BindParameter[int]] = [bindparam(f"k{i}") for i in range(32)]  # nlp.fingerprint.N_BANDS
 MIN_SHARED_BANDS = 2
 _hits = (
     select(_bands.sent_id)

@@ -16,11 +16,11 @@ from __future__ import annotations
 import functools
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import ColumnElement, Dialect, Select, bindparam
-from sqlalchemy.engine import Compiled
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, CursorResult, Dialect, Result, Select, bindparam
+from sqlalchemy.orm import QueryableAttribute, Session
+from sqlalchemy.sql.compiler import SQLCompiler
 
 
 def padded(values: Sequence[Any], prefix: str) -> tuple[int, dict[str, Any]]:
@@ -32,9 +32,15 @@ def padded(values: Sequence[Any], prefix: str) -> tuple[int, dict[str, Any]]:
     return size, {f"{prefix}{i}": v for i, v in enumerate(values)}
 
 
-def in_list(column: ColumnElement, size: int, prefix: str) -> ColumnElement:
+def in_list(column: ColumnElement[Any] | QueryableAttribute[Any], size: int, prefix: str) -> ColumnElement[bool]:
     """`column IN (:prefix0, ..., :prefix{size-1})`, to fill with `padded`."""
     return column.in_([bindparam(f"{prefix}{i}") for i in range(size)])
+
+
+def rowcount(result: Result[Any]) -> int:
+    """How many rows an UPDATE or DELETE matched. `Session.execute` returns
+    a `CursorResult` for those but is typed to return any `Result`."""
+    return cast(CursorResult[Any], result).rowcount
 
 
 def fetch(session: Session, statement: Select, params: dict[str, Any]) -> list[tuple]:
@@ -46,7 +52,7 @@ def fetch(session: Session, statement: Select, params: dict[str, Any]) -> list[t
     values = plan.compiled.construct_params(params)
     for name, process in plan.binds:
         values[name] = process(values[name])
-    args = [values[name] for name in plan.compiled.positiontup] if plan.compiled.positional else values
+    args = [values[name] for name in plan.compiled.positiontup or ()] if plan.compiled.positional else values
     cursor = connection.connection.cursor()
     try:
         cursor.execute(plan.compiled.string, args)
@@ -54,15 +60,15 @@ def fetch(session: Session, statement: Select, params: dict[str, Any]) -> list[t
     finally:
         cursor.close()
     if not plan.results:
-        return rows
+        return list(rows)  # already a list with sqlite3 and psycopg; the DB-API promises a sequence
     return [tuple(v if f is None else f(v) for f, v in zip(plan.results, row)) for row in rows]
 
 
 @dataclass(frozen=True)
 class _Plan:
-    compiled: Compiled
-    binds: list[tuple[str, Callable[[Any], Any]]]
-    results: list[Callable[[Any], Any] | None]  # empty: no column needs processing
+    compiled: SQLCompiler
+    binds: Sequence[tuple[str, Callable[[Any], Any]]]
+    results: Sequence[Callable[[Any], Any] | None]  # empty: no column needs processing
 
 
 @functools.lru_cache(maxsize=64)

@@ -11,7 +11,8 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import func, inspect, select
 
 from backend import demo
-from backend.storage import Database, queries, sent
+from backend.storage import Database, open_database, overrides, queries, sent
+from backend.storage.errors import DatabaseUnavailable, InvalidValue, StorageError
 from backend.storage.migrate import current_revision, upgrade
 from backend.storage.models import Base, Contact, Organisation, SentMessage, User
 from tests.conftest import NOW
@@ -33,6 +34,18 @@ def test_migrations_run_on_an_empty_database(tmp_path):
     finally:
         database.dispose()
     assert {"organisations", "users", "contacts", "interactions", "sent_messages", "audit_events"} <= tables
+
+
+def test_open_database_raises_its_own_error_with_one_line_reasons(tmp_path):
+    with pytest.raises(DatabaseUnavailable, match=r"^cannot open database: "), open_database("nosuchdriver://nowhere"):
+        pass
+    not_migrated = r"^database error: no such table: .*\(run `sendwise db upgrade`\)$"
+    with (
+        pytest.raises(DatabaseUnavailable, match=not_migrated),
+        open_database(f"sqlite:///{tmp_path / 'empty.db'}") as database,
+        database.session() as session,
+    ):
+        queries.org_by_slug(session, "acme")
 
 
 def test_going_down_and_up_every_migration_since_0003_keeps_every_row(database, demo_org):
@@ -239,6 +252,26 @@ def test_a_directory_anyone_can_write_to_is_refused(tmp_path):
     folder = tmp_path / "shared"
     folder.mkdir()
     folder.chmod(0o777)  # anyone could swap the database for their own
-    with pytest.raises(ValueError, match="writable by other users"):
+    with pytest.raises(InvalidValue, match="writable by other users"):
         Database(f"sqlite:///{folder / 'sendwise.db'}")
     assert not (folder / "sendwise.db").exists()
+
+
+def test_storage_refuses_values_with_its_own_error_which_the_api_answers_with_400(database, demo_org, make_app):
+    with database.session() as session:
+        org = session.get(Organisation, demo_org)
+        with pytest.raises(InvalidValue, match="reason is longer than 500 characters"):
+            overrides.record(session, org, at=NOW, actor="test", code="mass.bulk_bcc", reason="x" * 501)
+    assert issubclass(InvalidValue, ValueError) and issubclass(InvalidValue, StorageError)
+
+    app = make_app()
+
+    @app.get("/refused")
+    def refused():
+        raise InvalidValue("reason is longer than 500 characters")
+
+    response = app.test_client().get("/refused")
+    assert response.status_code == 400
+    assert response.get_json() == {
+        "error": {"code": "invalid_request", "message": "reason is longer than 500 characters"}
+    }

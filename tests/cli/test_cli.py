@@ -140,6 +140,19 @@ def test_unknown_org_is_an_error(run):
     assert "no organisation 'acme'" in one_line_error(run("check", "--org", "acme", str(COLD_PITCH)))
 
 
+def test_database_problems_exit_1_with_one_line(run, env):
+    # Not migrated yet: storage says so, the CLI prints it with the hint.
+    result = run("org", "list")
+    assert result.returncode == 1 and result.stdout == b""
+    (line,) = result.stderr.decode().splitlines()
+    assert re.fullmatch(r"sendwise: error: database error: no such table: \w+ \(run `sendwise db upgrade`\)", line)
+    env["DATABASE_URL"] = "nosuchdriver://nowhere"
+    result = run("org", "list")
+    assert result.returncode == 1
+    (line,) = result.stderr.decode().splitlines()
+    assert line.startswith("sendwise: error: cannot open database: ")
+
+
 # --- explain / codes -------------------------------------------------------
 
 

@@ -16,6 +16,7 @@ Create Date: 2026-11-27
 """
 
 import json
+import struct
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
@@ -31,8 +32,6 @@ _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
 def upgrade() -> None:
-    from nlp.fingerprint import band_keys  # pure numpy; the backend's band scheme
-
     conn = op.get_bind()
     # Read the old rows before sent_messages is rebuilt (SQLite batch mode
     # copies the table; nothing may reference it yet at that point).
@@ -104,6 +103,22 @@ def downgrade() -> None:
         conn.execute(update, {"r": json.dumps(by_message.get(sent_id, [])), "id": sent_id})
     with op.batch_alter_table("sent_messages") as batch:
         batch.alter_column("recipients", existing_type=sa.JSON(), nullable=False)
+
+
+# Frozen copy of nlp.fingerprint.band_keys as it was when this revision was
+# written (scheme version 1), with its constants: a migration must do the
+# same thing forever, so it never imports live code that may change later.
+# np.frombuffer(fp, dtype="<u2") there is struct's "<32H" here.
+_SCHEME_VERSION = 1
+_FINGERPRINT_BYTES = 64
+
+
+def band_keys(fp: bytes) -> list[int]:
+    """The 32 LSH band keys of a 64-byte fingerprint: version << 32 | band << 16 | value."""
+    if len(fp) != _FINGERPRINT_BYTES:
+        raise ValueError(f"fingerprint must be {_FINGERPRINT_BYTES} bytes, got {len(fp)}")
+    base = _SCHEME_VERSION << 32
+    return [base | (band << 16) | v for band, v in enumerate(struct.unpack("<32H", fp))]
 
 
 def _minute(value) -> int:
