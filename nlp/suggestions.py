@@ -118,17 +118,32 @@ def context_suggestions(m: Message) -> list[dict[str, Any]]:
 def role_group(role: str) -> str:
     """What a role cares about: "technical", "purchasing", "owner" or ""."""
     r = role.lower()
-    if re.search(r"tech|engineer|r&d|r and d|quality|qc|qa\b|product (?:manager|develop)|design|lab", r):
+    if _TECHNICAL.search(r):
         return "technical"
-    if re.search(r"purchas|procure|buy|sourcing|einkauf|achat|acquist|compra|inkoop|采购", r):
+    if _PURCHASING.search(r):
         return "purchasing"
-    if re.search(
-        r"owner|ceo|founder|managing|general manager|director|president|geschäftsführ|inhaber|"
-        r"gérant|titolare|老板|总经理",
-        r,
-    ):
+    if _OWNER.search(r):
         return "owner"
     return ""
+
+
+# Roles as CRMs spell them, in English, the customers' languages and Chinese
+# (an exporter's own CRM often records them in Chinese: 技术总监, 采购经理, 老板).
+_TECHNICAL = re.compile(
+    r"tech|engineer|r&d|r and d|quality|qc|qa\b|product (?:manager|develop)|design|lab|"
+    r"ingenieur|ingénieur|ingeniero|ingegnere|qualität|qualité|calidad|qualità|kwaliteit|entwicklung|"
+    r"technique|técnico|tecnico|techniek|konstrukt|"
+    r"技术|工程|质量|品质|质检|研发|开发|设计|实验|产品经理"
+)
+_PURCHASING = re.compile(
+    r"purchas|procure|buy|sourcing|einkauf|achat|acheteu|acquist|compra|inkoop|inkoper|"
+    r"采购|买手|进口"
+)
+_OWNER = re.compile(
+    r"owner|ceo|founder|managing|general manager|director|president|geschäftsführ|inhaber|"
+    r"gérant|directeur général|titolare|director general|eigenaar|directeur|"
+    r"老板|总经理|总裁|董事长|创始人|总监|负责人"
+)
 
 
 _ROLE_NEEDS = {

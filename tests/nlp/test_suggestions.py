@@ -31,6 +31,29 @@ def test_next_step_fits_stage_and_role(stage, role, expect_text, expect_insert):
     assert expect_text in s["text"] and expect_insert in s["insert"]
 
 
+@pytest.mark.parametrize(
+    "role, english",
+    [
+        ("技术总监", "Technical director"),
+        ("研发工程师", "R&D engineer"),
+        ("质量经理", "Quality manager"),
+        ("设计师", "Designer"),
+        ("采购经理", "Purchasing manager"),
+        ("老板", "Owner"),
+        ("总经理", "General manager"),
+        ("Qualitätsingenieur", "Quality engineer"),
+    ],
+)
+def test_roles_recorded_in_chinese_or_the_customers_language_feed_the_same_next_step(role, english):
+    assert suggestions(stage="sample", role=role)["next_step"] == suggestions(stage="sample", role=english)["next_step"]
+
+
+@pytest.mark.parametrize("role", ["经理", "销售经理", "Sales manager", "助理"])
+def test_a_role_that_says_nothing_about_interests_gets_the_general_next_step(role):
+    # hard negative: "manager" alone is no technical, purchasing or owner role
+    assert suggestions(stage="sample", role=role)["next_step"] == suggestions(stage="sample", role="")["next_step"]
+
+
 def test_unanswered_quotation_is_followed_up_first():
     s = suggestions(
         stage="negotiation",
