@@ -105,6 +105,21 @@ def test_the_patterns_are_found():
     assert len(PATTERNS) > 60
 
 
+def _seconds(pattern: re.Pattern, anchored: bool, text: str | bytes) -> float:
+    """The best of three runs: on a busy machine a single run may include time
+    the process spent waiting for a core."""
+    best = float("inf")
+    for _ in range(3):
+        started = time.perf_counter()
+        if anchored:
+            pattern.match(text)
+        else:
+            for _ in pattern.finditer(text):
+                pass
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
 @pytest.mark.parametrize("name, pattern, anchored", PATTERNS, ids=[name for name, _, _ in PATTERNS])
 def test_pattern_is_linear_on_adversarial_text(name, pattern, anchored):
     # Short texts first: a cubic pattern would otherwise run for hours at full
@@ -115,13 +130,7 @@ def test_pattern_is_linear_on_adversarial_text(name, pattern, anchored):
             text: str | bytes = (unit * (size // len(unit) + 1))[:size]
             if isinstance(pattern.pattern, bytes):
                 text = text.encode("utf-8", "replace")
-            started = time.perf_counter()
-            if anchored:
-                pattern.match(text)
-            else:
-                for _ in pattern.finditer(text):
-                    pass
-            slowest = max(slowest, (time.perf_counter() - started, unit))
+            slowest = max(slowest, (_seconds(pattern, anchored, text), unit))
         assert slowest[0] < bound, f"{name} took {slowest[0]:.2f} s on {size:,} × {slowest[1]!r}"
 
 
