@@ -418,3 +418,17 @@ def sendwise_cli(database_url) -> Any:
         )
 
     return run
+
+
+def drain(leader: int) -> bytes:
+    """Everything written to a pseudo-terminal whose other end has been closed."""
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:  # EIO: the other end is closed
+            break
+        if not chunk:
+            break
+        shown += chunk
+    return shown

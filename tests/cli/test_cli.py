@@ -10,7 +10,7 @@ import sys
 
 import pytest
 
-from tests.conftest import PROJECT_ROOT, draft_to, internal_draft, serve_subprocess
+from tests.conftest import PROJECT_ROOT, draft_to, drain, internal_draft, serve_subprocess
 
 COLD_PITCH = PROJECT_ROOT / "examples" / "cold-pitch.json"
 DRAFT_EML = PROJECT_ROOT / "examples" / "draft.eml"
@@ -249,15 +249,7 @@ def on_a_terminal(env, *args: str) -> str:
         )
         os.close(follower)
         follower = None
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other end is closed
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = drain(leader)
     finally:
         if follower is not None:
             os.close(follower)

@@ -24,7 +24,7 @@ from backend.storage.models import (
     Organisation,
     SentMessage,
 )
-from tests.conftest import Http, serving
+from tests.conftest import Http, drain, serving
 
 
 def ok(result) -> str:
@@ -627,15 +627,7 @@ def test_long_imports_show_a_progress_bar_on_a_terminal_only(sendwise_cli, acme,
         )
         os.close(follower)
         follower = None
-        shown = b""
-        while True:
-            try:
-                chunk = os.read(leader, 65536)
-            except OSError:  # EIO: the other end is closed
-                break
-            if not chunk:
-                break
-            shown += chunk
+        shown = drain(leader)
     finally:
         if follower is not None:
             os.close(follower)
