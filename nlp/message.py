@@ -43,6 +43,8 @@ ASKED_WITHIN = timedelta(days=180)
 # concern the recipient's own business.
 OFFER_FAMILIES = frozenset({"offer", "deal", "new_products", "best_price", "free", "free_shipping", "catalogue"})
 GENERAL_NOTICES = frozenset({"notice", "production"})
+# The word for an offer or a quotation, which a buyer asks for as much as a seller makes one.
+_OFFER_WORDS = frozenset("offer offers quotation quote offre offres devis oferta ofertas offerta offerte angebot angebote".split())
 # A subject that says it is an advertisement: "ADV:", "[Ad]", "(Werbung)", "Publicidad -".
 _AD_PREFIX = re.compile(
     r"\s*+[\[(]?+\s*+(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
@@ -304,7 +306,11 @@ class Message:
     @cached_property
     def buying(self) -> bool:
         """We are the buyer: the draft asks the recipient for a price or an offer."""
-        return "purchase_inquiry" in self.families("TRANSACTIONAL") and not self.families("PROMO") & OFFER_FAMILIES
+        if "purchase_inquiry" not in self.families("TRANSACTIONAL"):
+            return False
+        # "an offer" is what a buyer asks for; a discount or a new range is what a seller makes
+        matches = [*self.body_matches("PROMO"), *(m for m in self.subject_matches if m.label == "PROMO")]
+        return not any(m.id in OFFER_FAMILIES and m.text.lower().split()[-1] not in _OFFER_WORDS for m in matches)
 
     @cached_property
     def transactional_score(self) -> int:
@@ -338,7 +344,23 @@ class Message:
         offers = self.families("PROMO") & OFFER_FAMILIES
         if offers and (not self.one_to_one or not self.families("TRANSACTIONAL") - GENERAL_NOTICES):
             return True
+        if offers and self.promotional_add_on:
+            return True
         return promo >= 1 and promo > trans
+
+    @cached_property
+    def promotional_add_on(self) -> bool:
+        """An offer added to a transactional mail counts as advertising
+        (compliance.md §7): in Germany any such add-on (BGH VI ZR 225/17);
+        under CAN-SPAM when the offer comes before the transactional part or
+        in the subject."""
+        if any(r.country == "DE" for r in self.recipients):
+            return True
+        if any(m.label == "PROMO" and m.id in OFFER_FAMILIES for m in self.subject_matches):
+            return True
+        offer = min((m.start for m in self.body_matches("PROMO", "content") if m.id in OFFER_FAMILIES), default=None)
+        business = min((m.start for m in self.body_matches("TRANSACTIONAL", "content")), default=None)
+        return offer is not None and business is not None and offer < business
 
     @cached_property
     def first_contact(self) -> bool:

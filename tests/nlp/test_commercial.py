@@ -116,3 +116,42 @@ def test_a_pure_holiday_notice_is_not_commercial():
     # hard negative: the same notice, the same recipients, no offer
     found = codes(notice("", True))
     assert not {"compliance.unsubscribe_missing", "compliance.consent_missing"} & found
+
+
+ORDER_STATUS = (
+    "Dear {name},\n\nA short update on your order 2611: the brake pads are finished, final inspection on "
+    "8 December, and the shipment leaves Ningbo on 16 December.\n\n{ps}" + SIGNATURE
+)
+PS_OFFER = "P.S. New: brake discs for the Model 3. Orders before 31 January get a 7% introductory discount.\n\n"
+
+
+def order_status(country: str, domain: str, ps: str, *, offer_first: bool = False) -> dict:
+    buyer = contact(
+        f"buyer@{domain}",
+        "Sam Wagner",
+        "Wagner Parts",
+        country,
+        stage="customer",
+        interactions=[{"date": "2026-10-20", "direction": "in", "subject": "Order 2611", "summary": "Order"}],
+    )
+    body = ORDER_STATUS.format(name="Mr Wagner", ps=ps)
+    if offer_first:
+        body = body.replace("Dear Mr Wagner,\n\n", "Dear Mr Wagner,\n\n" + ps)
+    return request(body, to=[person(buyer["email"], "Sam Wagner")], contacts=[buyer])
+
+
+def test_an_offer_added_to_an_order_update_is_advertising_for_a_german_customer():
+    assert "compliance.unsubscribe_missing" in codes(order_status("DE", "wagner-teile.de", PS_OFFER))
+
+
+def test_an_order_update_without_an_offer_is_not_advertising():
+    # hard negative: the same update, no add-on
+    assert "compliance.unsubscribe_missing" not in codes(order_status("DE", "wagner-teile.de", ""))
+
+
+def test_a_us_order_update_stays_transactional_when_the_offer_follows_it():
+    # CAN-SPAM's primary purpose: the transactional part is at the top
+    assert "compliance.unsubscribe_missing" not in codes(order_status("US", "wagnerparts.com", PS_OFFER))
+    assert "compliance.unsubscribe_missing" in codes(
+        order_status("US", "wagnerparts.com", PS_OFFER.replace("P.S. ", ""), offer_first=True)
+    )
