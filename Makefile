@@ -54,7 +54,7 @@ run: $(VENV)/.installed $(ADDIN)/dist/.built
 define CHECKS
 $(BIN)/ruff check
 $(BIN)/ruff format --check
-$(BIN)/mypy nlp backend
+$(BIN)/mypy nlp backend gmail_addon
 $(BIN)/lint-imports --no-cache
 endef
 

@@ -235,6 +235,40 @@ def manifest_command(base_url: str, addin_id: str | None) -> None:
     click.echo(manifest.render(base_url, addin_id), nl=False)
 
 
+@cli.group()
+def gmail() -> None:
+    """The Gmail add-on (Google Workspace add-on on this server)."""
+
+
+@gmail.command("deployment")
+@click.option("--base-url", required=True, metavar="URL", help="Where Google reaches this server: https://HOST")
+@click.option(
+    "--output",
+    "-o",
+    default="deployment.json",
+    show_default=True,
+    type=click.Path(dir_okay=False, allow_dash=True),
+    help="File to write; - for stdout.",
+)
+def gmail_deployment(base_url: str, output: str) -> None:
+    """Write the deployment descriptor for `gcloud workspace-add-ons
+    deployments create NAME --deployment-file=FILE`."""
+    from pathlib import Path
+
+    from gmail_addon.deployment import deployment
+
+    try:
+        descriptor = deployment(base_url)
+    except ValueError as exc:
+        raise click.BadParameter(str(exc), param_hint="--base-url") from None
+    text = json.dumps(descriptor, indent=2) + "\n"
+    if output == "-":
+        click.echo(text, nl=False)
+        return
+    Path(output).write_text(text, encoding="utf-8")
+    click.echo(f"wrote {output}; then: gcloud workspace-add-ons deployments create sendwise --deployment-file={output}")
+
+
 # --- organisations, API keys, contacts -----------------------------------
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")

@@ -8,6 +8,10 @@
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
 | `SENDWISE_PUBLIC_URL` | the request's own scheme and host | the server's address as Outlook reaches it (behind a proxy): base of the served manifest and add-in |
 | `SENDWISE_ADDIN_ORIGINS` | none | further origins (comma-separated) allowed to call /api/ from a browser, for an add-in hosted elsewhere |
+| `SENDWISE_GMAIL_AUDIENCE` | none | the audience of Google's tokens for the Gmail add-on: the base URL given to `sendwise gmail deployment` (a token for that URL plus the endpoint's path is accepted too) |
+| `SENDWISE_GMAIL_SERVICE_ACCOUNT` | none | the add-on's service account (`gcloud workspace-add-ons get-authorization`), the only caller accepted |
+| `SENDWISE_GMAIL_CLIENT_ID` | none | the add-on's OAuth client id (same command): the audience of the user's ID token |
+| `SENDWISE_GOOGLE_CERTS_URL` | Google's | where Google's token-signing certificates are fetched |
 """
 
 from __future__ import annotations
@@ -51,4 +55,9 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "LOG_LEVEL": env.get("SENDWISE_LOG_LEVEL", "INFO").upper(),
         "PUBLIC_URL": (env.get("SENDWISE_PUBLIC_URL") or "").strip().rstrip("/") or None,
         "ADDIN_ORIGINS": [o.strip().rstrip("/") for o in env.get("SENDWISE_ADDIN_ORIGINS", "").split(",") if o.strip()],
+        "GMAIL_AUDIENCE": (env.get("SENDWISE_GMAIL_AUDIENCE") or "").strip().rstrip("/") or None,
+        "GMAIL_SERVICE_ACCOUNT": (env.get("SENDWISE_GMAIL_SERVICE_ACCOUNT") or "").strip().lower() or None,
+        "GMAIL_CLIENT_ID": (env.get("SENDWISE_GMAIL_CLIENT_ID") or "").strip() or None,
+        "GOOGLE_CERTS_URL": (env.get("SENDWISE_GOOGLE_CERTS_URL") or "").strip()
+        or "https://www.googleapis.com/oauth2/v1/certs",
     }

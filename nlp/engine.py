@@ -62,7 +62,7 @@ def analyze(request: dict | AnalysisRequest, *, sent_index: SentIndex | None = N
         "findings": findings,
         "not_checked": not_checked,
         "recipients": recipients_report(m),
-        "context_suggestions": context_suggestions(m) if draft.text_available else [],
+        "context_suggestions": context_suggestions(m),
         "on_send": P.on_send(ctx.policy),
         "policy_warnings": [],
         "elapsed_ms": round((time.perf_counter() - started) * 1000, 2),

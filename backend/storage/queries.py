@@ -21,6 +21,17 @@ def org_by_slug(session: Session, slug: str) -> Organisation | None:
     return session.scalar(select(Organisation).where(Organisation.slug == slug))
 
 
+def org_by_domain(session: Session, domain: str) -> Organisation | None:
+    """The organisation that lists `domain` (case-insensitive) among its
+    mail domains. Organisations are few, so they are read and matched here
+    rather than by a JSON query that differs between SQLite and PostgreSQL."""
+    wanted = domain.strip().lower()
+    for org in session.scalars(select(Organisation).order_by(Organisation.id)):
+        if wanted in {d.lower() for d in org.domains or []}:
+            return org
+    return None
+
+
 def upsert_org(session: Session, slug: str, now: datetime, **fields: Any) -> Organisation:
     """Create the organisation `slug` (created at `now`) or update the given fields."""
     org = org_by_slug(session, slug)

@@ -39,7 +39,22 @@ def test_a_body_that_was_not_available_skips_the_text_checks_and_says_so(body):
         for n in report["not_checked"]
     )
     assert not skipped & {f["code"] for f in report["findings"]}
-    assert report["context_suggestions"] == []
+
+
+def test_crm_suggestions_need_no_text():
+    """The next step comes from the CRM, not the draft: the Gmail add-on,
+    which sees only the recipients, offers it as soon as compose opens."""
+    req = draft(None)
+    req["context"]["contacts"] = [
+        {
+            "email": ANNA["email"],
+            "name": "Anna Schmidt",
+            "stage": "sample",
+            "interactions": [{"date": "2026-10-02", "direction": "out", "subject": "Samples sent"}],
+        }
+    ]
+    kinds = {s["kind"] for s in analyze(req)["context_suggestions"]}
+    assert kinds == {"last_interaction", "next_step"}
 
 
 def test_recipient_checks_still_run_without_the_text():
