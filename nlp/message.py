@@ -44,7 +44,9 @@ ASKED_WITHIN = timedelta(days=180)
 OFFER_FAMILIES = frozenset({"offer", "deal", "new_products", "best_price", "free", "free_shipping", "catalogue"})
 GENERAL_NOTICES = frozenset({"notice", "production"})
 # The word for an offer or a quotation, which a buyer asks for as much as a seller makes one.
-_OFFER_WORDS = frozenset("offer offers quotation quote offre offres devis oferta ofertas offerta offerte angebot angebote".split())
+_OFFER_WORDS = frozenset(
+    "offer offers quotation quote offre offres devis oferta ofertas offerta offerte angebot angebote".split()
+)
 # A subject that says it is an advertisement: "ADV:", "[Ad]", "(Werbung)", "Publicidad -".
 _AD_PREFIX = re.compile(
     r"\s*+[\[(]?+\s*+(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
