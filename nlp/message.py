@@ -47,9 +47,10 @@ GENERAL_NOTICES = frozenset({"notice", "production"})
 _OFFER_WORDS = frozenset(
     "offer offers quotation quote offre offres devis oferta ofertas offerta offerte angebot angebote".split()
 )
-# A subject that says it is an advertisement: "ADV:", "[Ad]", "(Werbung)", "Publicidad -".
+# A subject that says it is an advertisement: "ADV:", "[Ad]", "(Werbung)", "Publicidad -";
+# anchored, so a search cannot retry it from every position of a long run.
 _AD_PREFIX = re.compile(
-    r"\s*+[\[(]?+\s*+(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
+    r"\A\s*+[\[(]?+\s*+(?:ADV?|Advertisement|Anzeige|Werbung|Publicit[ée]|Publicidad|Pubblicit[àa]|Advertentie|Reclame)"
     r"\s*+[:\])-]",
     re.IGNORECASE,
 )
