@@ -501,7 +501,7 @@ def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
     from pathlib import Path
 
     from backend import contacts_file
-    from backend.storage.contacts import audit, bulk_upsert, erased_on, merge_duplicates, readmit
+    from backend.services import contacts_import
 
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
@@ -513,37 +513,30 @@ def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
 
         # A progress bar only where someone watches, and only when it is long.
         show_progress = sys.stderr.isatty() and len(table.records) > PROGRESS_MIN_ROWS
-        checked = []
         with _progress(show_progress, len(table.records), f"checking {name}") as bar:
-            for line, result in contacts_file.records_with_rows(table, columns):
-                bar.update(1)
-                checked.append((line, result))
-        erased = erased_on(session, organisation, {r["email"] for _, r in checked if isinstance(r, dict)})
-        readmitted = readmit(session, organisation, erased) if allow_erased else 0
-        rows, rejected = [], 0
-        for line, result in checked:
-            if not allow_erased and isinstance(result, dict) and result["email"] in erased:
-                result = contacts_file.RowRejected([contacts_file.erased_reason(erased[result["email"]])])
-            if isinstance(result, contacts_file.RowRejected):
-                rejected += 1
-                click.echo(f"{name}:{line}: rejected: {result}", err=True)
-            else:
-                rows.append(result)
-        unique, repeats = merge_duplicates(rows)
-        with _progress(show_progress, len(unique), f"saving {name}") as bar:
-            counts = bulk_upsert(session, organisation, unique, progress=bar.update)
-        summary = {
-            "file": name,
-            "format": table.description,
-            "imported": counts.created,
-            "updated": counts.updated + repeats,
-            "rejected": rejected,
-            "readmitted": readmitted,
-        }
-        audit(session, organisation, _cli_actor(), default_clock().now(), "contacts.import", summary)
+            checked = contacts_import.check(
+                session, organisation, table, columns, allow_erased=allow_erased, progress=bar.update
+            )
+        for rejection in checked.rejected:
+            click.echo(f"{name}:{rejection.line}: rejected: {'; '.join(rejection.reasons)}", err=True)
+        with _progress(show_progress, len(checked.rows), f"saving {name}") as bar:
+            result = contacts_import.run(
+                session,
+                organisation,
+                table,
+                columns,
+                name=name,
+                actor=_cli_actor(),
+                now=default_clock().now(),
+                allow_erased=allow_erased,
+                checked=checked,
+                progress=bar.update,
+            )
+    readmitted = result.readmitted
     click.echo(
-        f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
-        f"rejected {rejected}" + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else "")
+        f"{name} ({table.description}): imported {result.created}, updated {result.updated}, "
+        f"rejected {len(result.rejected)}"
+        + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else "")
     )
 
 
