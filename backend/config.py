@@ -8,6 +8,8 @@
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
 | `SENDWISE_PUBLIC_URL` | the request's own scheme and host | the server's address as Outlook reaches it (behind a proxy): base of the served manifest and add-in |
 | `SENDWISE_ADDIN_ORIGINS` | none | further origins (comma-separated) allowed to call /api/ from a browser, for an add-in hosted elsewhere |
+| `SECRET_KEY` | none (`sendwise serve --demo` makes one up) | signs the admin page's session cookie; without it the admin page is off |
+| `SENDWISE_COOKIE_SECURE` | `1` | `0` lets the admin session cookie travel over plain http (only for a server on this machine) |
 """
 
 from __future__ import annotations
@@ -50,5 +52,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "MAX_REQUEST_BYTES": max_bytes,
         "LOG_LEVEL": env.get("SENDWISE_LOG_LEVEL", "INFO").upper(),
         "PUBLIC_URL": (env.get("SENDWISE_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "COOKIE_SECURE": env.get("SENDWISE_COOKIE_SECURE", "1").strip().lower() in _TRUE,
         "ADDIN_ORIGINS": [o.strip().rstrip("/") for o in env.get("SENDWISE_ADDIN_ORIGINS", "").split(",") if o.strip()],
     }
