@@ -32,7 +32,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import addin, api, clock, cors, db, home
+    from backend import addin, admin, api, clock, cors, db, home
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -48,5 +48,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(home.bp)
     app.register_blueprint(addin.bp)
+    admin.init_app(app)
     cors.init_app(app)
     return app
