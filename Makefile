@@ -47,7 +47,11 @@ $(ADDIN)/dist/.built: $(ADDIN)/node_modules/.installed $(ADDIN_SOURCES)
 
 addin: $(ADDIN)/dist/.built
 
-run: $(VENV)/.installed $(ADDIN)/dist/.built
+# The admin page's chart library (ECharts from npm), copied into admin/dist and served from there.
+admin/dist/echarts.min.js: admin/package.json admin/package-lock.json
+	cd admin && npm ci --no-audit --no-fund && npm run --silent build
+
+run: $(VENV)/.installed $(ADDIN)/dist/.built admin/dist/echarts.min.js
 	SENDWISE_DEMO=$(SENDWISE_DEMO) $(BIN)/sendwise serve --host $(HOST) --port $(PORT)
 
 # Lint, formatting, types and import contracts: seconds, so they run first and fail fast.
@@ -62,12 +66,12 @@ check: $(VENV)/.installed-test
 	$(CHECKS)
 
 # One command: the checks, the add-in's Vitest suite, then pytest (whose browser tests use the build).
-test: $(VENV)/.installed-test $(ADDIN)/dist/.built
+test: $(VENV)/.installed-test $(ADDIN)/dist/.built admin/dist/echarts.min.js
 	$(CHECKS)
 	cd $(ADDIN) && npx vitest run
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
-test-pg: $(VENV)/.installed-test $(ADDIN)/dist/.built
+test-pg: $(VENV)/.installed-test $(ADDIN)/dist/.built admin/dist/echarts.min.js
 	$(CHECKS)
 	cd $(ADDIN) && npx vitest run
 	scripts/pg-test-env $(BIN)/python -m pytest $(PYTEST_ARGS)
@@ -76,5 +80,5 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/analyze.py --quick
 
 clean:
-	rm -rf $(VENV) build dist *.egg-info .pytest_cache $(ADDIN)/node_modules $(ADDIN)/dist tests/artifacts
+	rm -rf $(VENV) build dist *.egg-info .pytest_cache $(ADDIN)/node_modules $(ADDIN)/dist admin/node_modules admin/dist tests/artifacts
 	find . -name __pycache__ -type d -prune -exec rm -rf {} +

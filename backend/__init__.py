@@ -32,7 +32,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import addin, api, clock, cors, db, gmail, home
+    from backend import addin, admin, api, clock, cors, db, gmail, home
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -49,5 +49,6 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(home.bp)
     app.register_blueprint(addin.bp)
     app.register_blueprint(gmail.bp)
+    admin.init_app(app)
     cors.init_app(app)
     return app

@@ -171,10 +171,16 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
     from backend import analysis, create_app, version
     from backend.storage.migrate import upgrade
 
+    demo_admin = None
     with open_database() as database:
         upgrade(database)
         if config["DEMO_MODE"]:
             _seed(database)
+            demo_admin = _demo_admin(database)
+    if config["DEMO_MODE"] and not config["SECRET_KEY"]:
+        import secrets
+
+        config["SECRET_KEY"] = secrets.token_hex(32)  # sessions end when this server stops
     app = create_app(config)
     port = port if port is not None else (8443 if tls else 8000)
 
@@ -194,6 +200,10 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
     )
     click.echo(f"  add-in:   {base}/addin/taskpane.html  (in a browser: the compose playground)")
     click.echo(f"  manifest: {base}/addin/manifest.xml  (sideload it into Outlook; see README)")
+    if demo_admin:
+        click.echo(f"  admin:    {base}/admin/  sign in as {demo_admin[0]} with password {demo_admin[1]}")
+    elif not config["SECRET_KEY"]:
+        click.echo("  admin:    off (set SECRET_KEY to sign in at /admin/)")
     if tls:
         from backend import tls as dev_tls
 
@@ -207,6 +217,22 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
     waitress.serve(app, host=host, port=port, threads=4, ident="sendwise", clear_untrusted_proxy_headers=False)
+
+
+def _demo_admin(database) -> tuple[str, str]:
+    """The demo organisation's administrator, with a new password at each start."""
+    import secrets
+
+    from backend.auth import DEMO_ORG_SLUG
+    from backend.storage import queries, users
+
+    password = secrets.token_urlsafe(12)
+    with database.session() as session:
+        demo = queries.org_by_slug(session, DEMO_ORG_SLUG)
+        email = f"admin@{(demo.domains or ['example.com'])[0]}" if demo else "admin@example.com"
+        if demo is not None:
+            users.create(session, demo, email, "admin", password, default_clock().now())
+    return email, password
 
 
 def _is_loopback(host: str) -> bool:
@@ -511,6 +537,39 @@ def apikey_revoke(prefix: str, org_slug: str) -> None:
 
 
 @cli.group()
+def user() -> None:
+    """People who sign in to the admin page (/admin/)."""
+
+
+@user.command("create")
+@click.option("--org", "org_slug", required=True, metavar="SLUG")
+@click.option("--email", required=True, help="The address they sign in with.")
+@click.option("--role", type=click.Choice(["admin", "viewer"]), required=True, help="admin changes, viewer looks.")
+@click.option("--password-stdin", is_flag=True, help="Read the password from the first line of stdin.")
+def user_create(org_slug: str, email: str, role: str, password_stdin: bool) -> None:
+    """Create an account (or give an existing one a new role and password).
+    The password is asked for twice, or read from stdin; it is stored as
+    a scrypt hash."""
+    from backend.storage import users
+    from backend.storage.contacts import audit
+    from backend.storage.errors import InvalidValue
+
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    with open_database() as database, database.session() as session:
+        organisation = _org(session, org_slug, database)
+        now = default_clock().now()
+        try:
+            row = users.create(session, organisation, email, role, password, now)
+        except InvalidValue as exc:
+            raise BadRequest(str(exc)) from None
+        audit(session, organisation, _cli_actor(), now, "user.create", {"email": row.email, "role": role})
+    click.echo(f"{row.email} can sign in to '{organisation.slug}' as {role} at /admin/")
+
+
+@cli.group()
 def contacts() -> None:
     """The organisation's CRM contacts: import, export, erase."""
 
@@ -535,7 +594,7 @@ def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
     from pathlib import Path
 
     from backend import contacts_file
-    from backend.storage.contacts import audit, bulk_upsert, erased_on, merge_duplicates, readmit
+    from backend.services import contacts_import
 
     with open_database() as database, database.session() as session:
         organisation = _org(session, org_slug, database)
@@ -547,37 +606,30 @@ def contacts_import(path: str, org_slug: str, allow_erased: bool) -> None:
 
         # A progress bar only where someone watches, and only when it is long.
         show_progress = sys.stderr.isatty() and len(table.records) > PROGRESS_MIN_ROWS
-        checked = []
         with _progress(show_progress, len(table.records), f"checking {name}") as bar:
-            for line, result in contacts_file.records_with_rows(table, columns):
-                bar.update(1)
-                checked.append((line, result))
-        erased = erased_on(session, organisation, {r["email"] for _, r in checked if isinstance(r, dict)})
-        readmitted = readmit(session, organisation, erased) if allow_erased else 0
-        rows, rejected = [], 0
-        for line, result in checked:
-            if not allow_erased and isinstance(result, dict) and result["email"] in erased:
-                result = contacts_file.RowRejected([contacts_file.erased_reason(erased[result["email"]])])
-            if isinstance(result, contacts_file.RowRejected):
-                rejected += 1
-                click.echo(f"{name}:{line}: rejected: {result}", err=True)
-            else:
-                rows.append(result)
-        unique, repeats = merge_duplicates(rows)
-        with _progress(show_progress, len(unique), f"saving {name}") as bar:
-            counts = bulk_upsert(session, organisation, unique, progress=bar.update)
-        summary = {
-            "file": name,
-            "format": table.description,
-            "imported": counts.created,
-            "updated": counts.updated + repeats,
-            "rejected": rejected,
-            "readmitted": readmitted,
-        }
-        audit(session, organisation, _cli_actor(), default_clock().now(), "contacts.import", summary)
+            checked = contacts_import.check(
+                session, organisation, table, columns, allow_erased=allow_erased, progress=bar.update
+            )
+        for rejection in checked.rejected:
+            click.echo(f"{name}:{rejection.line}: rejected: {'; '.join(rejection.reasons)}", err=True)
+        with _progress(show_progress, len(checked.rows), f"saving {name}") as bar:
+            result = contacts_import.run(
+                session,
+                organisation,
+                table,
+                columns,
+                name=name,
+                actor=_cli_actor(),
+                now=default_clock().now(),
+                allow_erased=allow_erased,
+                checked=checked,
+                progress=bar.update,
+            )
+    readmitted = result.readmitted
     click.echo(
-        f"{name} ({table.description}): imported {counts.created}, updated {counts.updated + repeats}, "
-        f"rejected {rejected}" + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else "")
+        f"{name} ({table.description}): imported {result.created}, updated {result.updated}, "
+        f"rejected {len(result.rejected)}"
+        + (f"; {_count(readmitted, 'erased contact')} readmitted" if readmitted else "")
     )
 
 

@@ -12,6 +12,8 @@
 | `SENDWISE_GMAIL_SERVICE_ACCOUNT` | none | the add-on's service account (`gcloud workspace-add-ons get-authorization`), the only caller accepted |
 | `SENDWISE_GMAIL_CLIENT_ID` | none | the add-on's OAuth client id (same command): the audience of the user's ID token |
 | `SENDWISE_GOOGLE_CERTS_URL` | Google's | where Google's token-signing certificates are fetched |
+| `SECRET_KEY` | none (`sendwise serve --demo` makes one up) | signs the admin page's session cookie; without it the admin page is off |
+| `SENDWISE_COOKIE_SECURE` | `1` | `0` lets the admin session cookie travel over plain http (only for a server on this machine) |
 """
 
 from __future__ import annotations
@@ -54,6 +56,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "MAX_REQUEST_BYTES": max_bytes,
         "LOG_LEVEL": env.get("SENDWISE_LOG_LEVEL", "INFO").upper(),
         "PUBLIC_URL": (env.get("SENDWISE_PUBLIC_URL") or "").strip().rstrip("/") or None,
+        "SECRET_KEY": env.get("SECRET_KEY") or None,
+        "COOKIE_SECURE": env.get("SENDWISE_COOKIE_SECURE", "1").strip().lower() in _TRUE,
         "ADDIN_ORIGINS": [o.strip().rstrip("/") for o in env.get("SENDWISE_ADDIN_ORIGINS", "").split(",") if o.strip()],
         "GMAIL_AUDIENCE": (env.get("SENDWISE_GMAIL_AUDIENCE") or "").strip().rstrip("/") or None,
         "GMAIL_SERVICE_ACCOUNT": (env.get("SENDWISE_GMAIL_SERVICE_ACCOUNT") or "").strip().lower() or None,

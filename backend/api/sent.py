@@ -16,7 +16,7 @@ from backend.api import bp
 from backend.api.routes import caller_and_json
 from backend.clock import app_clock
 from backend.errors import ApiError, BadRequest
-from backend.storage import sent
+from backend.storage import activity, sent
 from backend.storage.models import Organisation, SentMessage
 
 log = logging.getLogger("sendwise")
@@ -67,8 +67,11 @@ def record_sent():
         subject=draft.get("subject") if isinstance(draft.get("subject"), str) else "",
     )
     org_id = caller.org.id
+    verdict = _verdict(draft, session, caller.org, now)  # before recording: the message is not its own template
     try:
         row, created = sent.record(session, caller.org, **fields)
+        if created and verdict is not None:
+            activity.count_send(session, caller.org, row.sent_at.date(), *verdict)
         session.commit()
     except IntegrityError:
         if message_id is None:
@@ -79,6 +82,17 @@ def record_sent():
     response = jsonify({"sent": _describe(row), "created": created}), 201 if created else 200
     _prune_bands(session, org_id, now)
     return response
+
+
+def _verdict(draft: dict[str, Any], session: Session, org: Organisation, now: datetime) -> tuple[str, list[str]] | None:
+    """The verdict and finding codes of the sent message under the
+    organisation's policy, for the dashboard's counts (never its text);
+    None when it cannot be analysed, which never stops the recording."""
+    try:
+        report = analysis.analyze({"draft": draft}, now=now, session=session, org=org)
+    except (BadRequest, analysis.EngineUnavailable):
+        return None
+    return report["verdict"], [f["code"] for f in report["findings"]]
 
 
 def _prune_bands(session: Session, org_id: int, now: datetime) -> None:

@@ -89,8 +89,15 @@ class User(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    email: Mapped[str] = mapped_column(String(320))
+    email: Mapped[str] = mapped_column(String(320), index=True)
+    # admin | viewer for people who sign in to the admin page (backend/storage/users.py).
     role: Mapped[str] = mapped_column(String(32), default="member")
+    # "scrypt$n$r$p$salt$hash" (backend/passwords.py); None: cannot sign in.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    failed_sign_ins: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    locked_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime | None] = mapped_column()
+    last_sign_in_at: Mapped[datetime | None] = mapped_column()
 
 
 class Contact(Base):
@@ -186,6 +193,7 @@ class SentMessage(Base):
 
 class AuditEvent(Base):
     __tablename__ = "audit_events"
+    __table_args__ = (Index("ix_audit_events_org_at", "org_id", "at"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True)
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
@@ -355,3 +363,19 @@ class Override(Base):
     code: Mapped[str] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(String(500))
     message_id: Mapped[str | None] = mapped_column(String(998))
+
+
+class ActivityDaily(Base):
+    """What the dashboard draws, counted per organisation and UTC day as
+    sent mail is recorded: `kind` "verdict" (key ok/review/block) or "code"
+    (key a finding code), so the charts read a few hundred rows however
+    many messages were sent. Counts only, never text."""
+
+    __tablename__ = "activity_daily"
+    __table_args__ = (PrimaryKeyConstraint("org_id", "day", "kind", "key", name="pk_activity_daily"),)
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(16))
+    key: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(Integer)
