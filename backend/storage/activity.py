@@ -102,14 +102,16 @@ def countries_without_consent(session: Session, org: Organisation, limit: int = 
     """Countries of the organisation's contacts with no consent on record
     (none, or "unknown"), most first."""
     no_consent = or_(Contact.consent_status.is_(None), Contact.consent_status == "unknown")
+    # Grouped by the column itself: PostgreSQL binds a literal in SELECT and in
+    # GROUP BY as two parameters and then refuses coalesce(country, literal).
     rows = session.execute(
-        select(func.coalesce(Contact.country, "??"), func.count())
+        select(Contact.country, func.count())
         .where(Contact.org_id == org.id, and_(no_consent, Contact.unsubscribed.is_(False)))
-        .group_by(func.coalesce(Contact.country, "??"))
-        .order_by(func.count().desc())
+        .group_by(Contact.country)
+        .order_by(func.count().desc(), Contact.country)
         .limit(limit)
     )
-    return [(c, n) for c, n in rows]
+    return [(c or "??", n) for c, n in rows]
 
 
 def window_start(now: datetime, days: int) -> date:
