@@ -15,6 +15,7 @@ from typing import Any
 from . import policy as P
 from .checks import REGISTRY, SEVERITY_RANK, Check, Hit
 from .contract import CONTRACT_VERSION, AnalysisRequest, parse_request
+from .contract import Context as RequestContext
 from .errors import InvalidRequest
 from .fingerprint import fingerprint, normalize
 from .i18n import N_, gettext, render
@@ -101,7 +102,9 @@ def company_mentions(request: AnalysisRequest) -> list[str]:
     Storage uses them to fetch the known contacts whose company is mentioned, so
     that `personalization.company_mismatch` sees them without loading every contact.
     """
-    draft, ctx = engine_view(request, {})
+    # Only the draft's text matters here: the context (inline contacts and
+    # history, possibly thousands) is converted once, by `analyze`.
+    draft, ctx = engine_view(AnalysisRequest.model_construct(draft=request.draft, context=RequestContext()), {})
     m = Message(draft, ctx)
     s = m.segments
     return sorted(company_keys_in(draft.subject) | company_keys_in(s.visible[s.content_start : s.content_end]))
