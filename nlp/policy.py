@@ -15,6 +15,7 @@ Three ways a policy is read, for three kinds of source:
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
@@ -148,6 +149,32 @@ def tighten(base: dict[str, Any], raw: Any) -> dict[str, Any]:
 def on_send(policy: dict[str, Any]) -> dict[str, str]:
     """The on-send settings of a valid policy, defaults filled in."""
     return OnSend.model_validate(policy.get("on_send", {})).model_dump()
+
+
+def severity(policy: dict[str, Any], code: str) -> str:
+    """The severity of finding `code` under a valid policy."""
+    return policy.get(code, {}).get("severity") or REGISTRY[code].severity
+
+
+def outcome(policy: dict[str, Any], codes: Iterable[str]) -> str:
+    """What happens on send to a message whose checks raised `codes`, under
+    a valid policy: "held" (a blocking finding, or a warning where warnings
+    hold once), "warned" (a warning, sent anyway) or "ok". The same rule as
+    the report's verdict and the add-ins' on-send check, so recorded
+    sends can be judged again under a policy that is only proposed."""
+    worst = max((SEVERITY_RANK[severity(policy, c)] for c in codes if c in REGISTRY), default=0)
+    if worst >= SEVERITY_RANK["block"]:
+        return "held"
+    if worst == SEVERITY_RANK["warn"]:
+        return "held" if on_send(policy)["review"] == "hold_once" else "warned"
+    return "ok"
+
+
+def probe(policy: dict[str, Any]) -> dict[str, Any]:
+    """An inline policy that turns every check switched off in `policy` on
+    at "info": the codes a message raises with it are what any severity
+    change would act on, while its verdict stays that of `policy`."""
+    return {code: {"severity": "info"} for code in REGISTRY if severity(policy, code) == "off"}
 
 
 def describe(policy: dict[str, Any]) -> dict[str, Any]:

@@ -9,6 +9,7 @@ import io
 import json
 import re
 import secrets
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
@@ -43,7 +44,7 @@ from backend.admin.i18n import LOCALES, N_
 from backend.clock import app_clock
 from backend.config import PROJECT_ROOT
 from backend.errors import BadRequest
-from backend.services import contacts_import
+from backend.services import contacts_import, simulation
 from backend.storage import activity
 from backend.storage import users as user_store
 from backend.storage.contacts import audit, erase
@@ -51,6 +52,7 @@ from backend.storage.models import AuditEvent, Contact, Override
 
 PAGE_SIZE = 50
 VENDOR_DIR = PROJECT_ROOT / "admin" / "dist"
+EXAMPLES_DIR = PROJECT_ROOT / "examples"  # the sample drafts the policy simulation runs
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 FAMILIES = ("mass", "personalization", "compliance", "deliverability", "relationship")
 CONSENTS = ("opt_in", "soft_opt_in", "unknown", "opt_out")
@@ -254,17 +256,26 @@ def _typed(raw: str) -> Any:
         return raw
 
 
-@bp.post("/policy")
-@admin_only
-def policy_save() -> ResponseReturnValue:
+@dataclass
+class _PolicyForm:
+    """The policy page's form, read and checked: the policy it asks for,
+    the organisation settings beside it, and the errors by field."""
+
+    values: dict[str, Any]
+    policy: dict[str, Any] = field(default_factory=dict)
+    domains: list[str] = field(default_factory=list)
+    postal: str = ""
+    locale: str = "en"
+    errors: dict[str, str] = field(default_factory=dict)
+
+
+def _read_policy_form(form) -> _PolicyForm:
     from nlp import policy as P
     from nlp.checks import REGISTRY
 
-    org = current_org()
-    form = request.form
+    read = _PolicyForm(values=dict(form.items()))
+    errors = read.errors
     wanted: dict[str, dict[str, Any]] = {}
-    errors: dict[str, str] = {}
-    values: dict[str, Any] = dict(form.items())
     for code, check in REGISTRY.items():
         settings: dict[str, Any] = {}
         severity = form.get(f"{code}.severity", check.severity)
@@ -282,8 +293,9 @@ def policy_save() -> ResponseReturnValue:
                 errors[f"{code}.{name}"] = str(exc)
         if settings:
             wanted[code] = settings
-    on_send = {k: form.get(f"on_send.{k}", "send") for k in ("review", "unreachable")}
-    on_send = {k: v for k, v in on_send.items() if v != "send"}
+    defaults = P.OnSend().model_dump()
+    on_send = {k: form.get(f"on_send.{k}", default) for k, default in defaults.items()}
+    on_send = {k: v for k, v in on_send.items() if v != defaults[k]}
     if on_send:
         wanted["on_send"] = on_send
         for name, value in on_send.items():
@@ -297,19 +309,56 @@ def policy_save() -> ResponseReturnValue:
         errors["domains"] = _t("Not a mail domain: {domains}", domains=", ".join(bad))
     elif not domains:
         errors["domains"] = _t("Give at least one mail domain of the organisation.")
-    postal = form.get("postal_address", "").strip()
-    if len(postal) > 500:
+    read.domains = list(dict.fromkeys(domains))
+    read.postal = form.get("postal_address", "").strip()
+    if len(read.postal) > 500:
         errors["postal_address"] = _t("At most 500 characters.")
-    locale = form.get("default_locale", "en")
-    if locale not in LOCALES:
+    read.locale = form.get("default_locale", "en")
+    if read.locale not in LOCALES:
         errors["default_locale"] = _t("One of: {allowed}", allowed=", ".join(LOCALES))
     if not errors:
         try:
-            new_policy = P.validate(wanted)
+            read.policy = P.validate(wanted)
         except P.PolicyError as exc:
             errors["policy"] = str(exc)
-    if errors:
-        return page("admin/policy.html", 400, groups=_policy_rows(values), values=values, errors=errors, warnings=[])
+    return read
+
+
+@bp.post("/policy/simulate")
+@admin_only
+def policy_simulate() -> ResponseReturnValue:
+    """The policy page with the form as entered and what it would change
+    (nothing is saved)."""
+    from nlp import policy as P
+
+    org = current_org()
+    read = _read_policy_form(request.form)
+    groups = _policy_rows(read.values)
+    if read.errors:
+        return page("admin/policy.html", 400, groups=groups, values=read.values, errors=read.errors, warnings=[])
+    current, _ = P.effective(org.policy)
+    now = app_clock().now()
+    recorded = simulation.over_recorded(db.session(), org, current, read.policy, now)
+    examples = simulation.over_examples(EXAMPLES_DIR, read.domains, read.postal or None, current, read.policy, now)
+    return page(
+        "admin/policy.html",
+        groups=groups,
+        values=read.values,
+        errors={},
+        warnings=[],
+        simulation={"recorded": recorded, "examples": examples, "outcomes": simulation.OUTCOMES},
+    )
+
+
+@bp.post("/policy")
+@admin_only
+def policy_save() -> ResponseReturnValue:
+    org = current_org()
+    read = _read_policy_form(request.form)
+    if read.errors:
+        groups = _policy_rows(read.values)
+        return page("admin/policy.html", 400, groups=groups, values=read.values, errors=read.errors, warnings=[])
+    new_policy, new_domains, postal, locale = read.policy, read.domains, read.postal, read.locale
     now = app_clock().now()
     session_ = db.session()
     before = org.policy or {}
@@ -321,7 +370,6 @@ def policy_save() -> ResponseReturnValue:
         "postal_address": org.postal_address,
         "default_locale": org.default_locale,
     }
-    new_domains = list(dict.fromkeys(domains))
     settings_after = {"domains": new_domains, "postal_address": postal or None, "default_locale": locale}
     if settings_after != settings_before:
         org.domains = new_domains

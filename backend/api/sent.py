@@ -67,11 +67,11 @@ def record_sent():
         subject=draft.get("subject") if isinstance(draft.get("subject"), str) else "",
     )
     org_id = caller.org.id
-    verdict = _verdict(draft, session, caller.org, now)  # before recording: the message is not its own template
+    outcome = _outcome(draft, session, caller.org, now)  # before recording: the message is not its own template
     try:
-        row, created = sent.record(session, caller.org, **fields)
-        if created and verdict is not None:
-            activity.count_send(session, caller.org, row.sent_at.date(), *verdict)
+        row, created = sent.record(session, caller.org, **fields, codes=outcome[1] if outcome else None)
+        if created and outcome is not None:
+            activity.count_send(session, caller.org, row.sent_at.date(), *outcome)
         session.commit()
     except IntegrityError:
         if message_id is None:
@@ -84,12 +84,18 @@ def record_sent():
     return response
 
 
-def _verdict(draft: dict[str, Any], session: Session, org: Organisation, now: datetime) -> tuple[str, list[str]] | None:
-    """The verdict and finding codes of the sent message under the
-    organisation's policy, for the dashboard's counts (never its text);
-    None when it cannot be analysed, which never stops the recording."""
+def _outcome(draft: dict[str, Any], session: Session, org: Organisation, now: datetime) -> tuple[str, list[str]] | None:
+    """The verdict of the sent message under the organisation's policy and
+    the codes it raises with every check on (the checks switched off run at
+    "info", which never changes a verdict), for the dashboard's counts and
+    the policy simulation, never its text; None when it cannot be analysed,
+    which never stops the recording."""
+    from nlp import policy as P
+
+    stored, _ = P.effective(org.policy)
+    request = {"draft": draft, "context": {"org": {"policy": P.probe(stored)}}}
     try:
-        report = analysis.analyze({"draft": draft}, now=now, session=session, org=org)
+        report = analysis.analyze(request, now=now, session=session, org=org)
     except (BadRequest, analysis.EngineUnavailable):
         return None
     return report["verdict"], [f["code"] for f in report["findings"]]

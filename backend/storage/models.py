@@ -181,6 +181,9 @@ class SentMessage(Base):
     sent_at: Mapped[datetime] = mapped_column()
     message_id: Mapped[str | None] = mapped_column(String(998))
     fingerprint: Mapped[bytes] = mapped_column(LargeBinary(64))
+    # The finding codes the send raised with every check on (space separated,
+    # sorted; "" for none), for the policy simulation; NULL: not analysed.
+    codes: Mapped[str | None] = mapped_column(Text)
 
     recipients: Mapped[list[SentRecipient]] = relationship(
         cascade="all, delete-orphan", passive_deletes=True, order_by="SentRecipient.address"

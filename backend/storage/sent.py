@@ -83,6 +83,7 @@ def record(
     message_id: str | None = None,
     indexed: bool = True,
     subject: str | None = None,
+    codes: Iterable[str] | None = None,
 ) -> tuple[SentMessage, bool]:
     """Store a sent message; return it and whether it was created.
 
@@ -96,7 +97,8 @@ def record(
     compare, see `MIN_INDEXED_WORDS`); nor does a message sent before where
     `prune_bands` got. `subject`, if given, is written only into an
     interaction ("out", the send date) of each recipient who is a contact
-    of `org`; the sent message itself never keeps it.
+    of `org`; the sent message itself never keeps it. `codes`: the finding
+    codes the message raised with every check on (None: not analysed).
     """
     if len(fingerprint) != 64:
         raise ValueError("fingerprint must be 64 bytes")
@@ -113,6 +115,7 @@ def record(
         sent_at=sent_at.astimezone(UTC),
         message_id=message_id,
         fingerprint=bytes(fingerprint),
+        codes=None if codes is None else " ".join(sorted(set(codes))),
         recipients=[SentRecipient(address=a) for a in addresses],
     )
     session.add(message)

@@ -116,6 +116,31 @@ def test_sign_in_then_block_generic_greetings_and_the_next_analysis_blocks(conte
     page.wait_for_selector("[role=status]")
 
 
+def test_the_simulation_shows_what_a_change_would_do_before_saving(context, server):
+    base, email, password = server
+    page = context.new_page()
+    sign_in(page, base, email, password)
+    response = page.request.post(
+        f"{base}/api/v1/sent", data={"draft": DEAR_SIR_PITCH["draft"], "message_id": "<sim@t>"}
+    )
+    assert response.status in (200, 201)
+    for locale, preview, changed in (
+        ("en", "Preview the effect", "would have been treated differently"),
+        ("zh-CN", "预览影响", "会得到不同的处理"),
+    ):
+        page.goto(f"{base}/admin/language/{locale}")
+        page.goto(f"{base}/admin/policy")
+        page.get_by_label("personalization.generic_greeting", exact=True).select_option("block")
+        page.get_by_role("button", name=preview).click()
+        page.wait_for_selector("#simulation")
+        assert changed in page.locator("#simulation-changed").inner_text()
+        assert "personalization.generic_greeting" in page.locator("#simulation-sends").inner_text()
+        assert page.locator("#simulation-examples tr.changed").count() > 0
+        shot(page, f"policy-simulation-{locale}")
+    page.goto(f"{base}/admin/language/en")
+    assert analyze(page, base)["verdict"] != "block"  # nothing was saved
+
+
 def test_an_out_of_range_threshold_is_refused_with_the_reason(context, server):
     base, email, password = server
     page = context.new_page()

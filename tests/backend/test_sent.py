@@ -14,6 +14,7 @@ from backend.storage import queries, sent
 from backend.storage.migrate import alembic_config, upgrade
 from backend.storage.models import Base, Contact, Interaction, Organisation, SentBand, SentMessage, SentRecipient
 from backend.storage.sent_index import DbSentIndex
+from nlp.checks import REGISTRY
 from nlp.fingerprint import N_BANDS, fingerprint, similarity
 from tests.conftest import NOW, ORG_DOMAIN, Http, serving
 
@@ -189,12 +190,14 @@ def test_no_subject_or_text_is_stored_with_sent_mail(http_org):
 
     sent_tables = [SentMessage.__table__, SentRecipient.__table__, SentBand.__table__]
     assert {tuple(t.c.keys()) for t in sent_tables} == {
-        ("id", "org_id", "sender", "sent_at", "message_id", "fingerprint"),
+        ("id", "org_id", "sender", "sent_at", "message_id", "fingerprint", "codes"),
         ("sent_id", "address"),
         ("band_key", "sent_id", "org_id", "sent_minute"),
     }
     with database.engine.connect() as conn:
         everything = {t.name: conn.execute(select(t)).all() for t in Base.metadata.sorted_tables}
+        codes = conn.execute(select(SentMessage.codes)).scalar_one()
+    assert codes and set(codes.split()) <= set(REGISTRY)  # finding codes, nothing else
     values = [(name, v) for name, rows in everything.items() for row in rows for v in row]
     for name, value in values:
         text = value.decode("latin-1") if isinstance(value, bytes) else str(value)
