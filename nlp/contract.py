@@ -379,6 +379,7 @@ class NotChecked(BaseModel):
 class OnSendReport(BaseModel):
     review: Literal["send", "hold_once"]
     unreachable: Literal["send", "hold"]
+    override: Literal["with_reason", "never"]
 
 
 class CrmStatus(BaseModel):

@@ -43,6 +43,10 @@ class OnSend(BaseModel):
         "send",
         description="sendwise cannot be reached in time: send anyway (fail open) or hold the message (fail closed)",
     )
+    override: Literal["with_reason", "never"] = Field(
+        "with_reason",
+        description="a writer may dismiss a finding by giving a written reason (kept in the audit log), or never",
+    )
 
 
 def _rule_model(check: Check) -> type[BaseModel]:

@@ -132,7 +132,7 @@ describe("on-send decision table", () => {
   });
 
   it("slow backend, fail-closed: holds and says why", async () => {
-    const ctx = setup(answers(never), { cachedPolicy: { review: "send", unreachable: "hold" } });
+    const ctx = setup(answers(never), { cachedPolicy: { review: "send", unreachable: "hold", override: "with_reason" } });
     expect(await run(ctx, DEADLINE_MS)).toEqual({
       allowEvent: false,
       errorMessage:
@@ -148,7 +148,7 @@ describe("on-send decision table", () => {
   });
 
   it("backend down, fail-closed: holds, in Chinese too", async () => {
-    const ctx = setup(answers(down), { lang: "zh-CN", cachedPolicy: { review: "send", unreachable: "hold" } });
+    const ctx = setup(answers(down), { lang: "zh-CN", cachedPolicy: { review: "send", unreachable: "hold", override: "with_reason" } });
     const options = await run(ctx, 10);
     expect(options).toEqual({
       allowEvent: false,
@@ -160,13 +160,13 @@ describe("on-send decision table", () => {
 
   it("a rejected API key counts as unchecked, by the policy", async () => {
     const ctx = setup(async () => jsonResponse({ error: { code: "unauthorized", message: "unknown API key" } }, 401), {
-      cachedPolicy: { review: "send", unreachable: "hold" },
+      cachedPolicy: { review: "send", unreachable: "hold", override: "with_reason" },
     });
     expect((await run(ctx, 10)).errorMessage).toContain("the server refused the API key");
   });
 
   it("Outlook failing to give the draft counts as unchecked", async () => {
-    const ctx = setup(answers(report({ verdict: "ok" })), { cachedPolicy: { review: "send", unreachable: "hold" } });
+    const ctx = setup(answers(report({ verdict: "ok" })), { cachedPolicy: { review: "send", unreachable: "hold", override: "with_reason" } });
     ctx.s.failNext("body.getAsync");
     expect((await run(ctx, 10)).errorMessage).toContain("Outlook could not read the draft");
     expect(ctx.calls).toHaveLength(0);
@@ -175,7 +175,7 @@ describe("on-send decision table", () => {
   it("remembers the organisation's policy for when the server is down", async () => {
     const ctx = setup(answers({ ...report({ verdict: "ok" }), on_send: { review: "send", unreachable: "hold" } }));
     await run(ctx);
-    expect(ctx.s.office.context.roamingSettings.get("sendwise.onSend")).toEqual({ review: "send", unreachable: "hold" });
+    expect(ctx.s.office.context.roamingSettings.get("sendwise.onSend")).toEqual({ review: "send", unreachable: "hold", override: "with_reason" });
   });
 
   it("a slow record of the sent mail does not hold the send back", async () => {
@@ -195,7 +195,7 @@ describe("decide", () => {
       verdict: "block",
       findings: Array.from({ length: 30 }, (_, i) => ({ code: `c${i}`, severity: "block" as const, title: `Problem number ${i} `.repeat(3), message: "x".repeat(200) })),
     });
-    const options = decide({ kind: "report", report: long }, { review: "send", unreachable: "send" }, "en");
+    const options = decide({ kind: "report", report: long }, { review: "send", unreachable: "send", override: "with_reason" }, "en");
     expect(Array.from(options.errorMessage!).length).toBeLessThanOrEqual(MAX_ERROR_MESSAGE);
     expect(options.errorMessage!.endsWith("…")).toBe(true);
   });

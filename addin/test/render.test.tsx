@@ -149,6 +149,13 @@ describe("pane behaviour", () => {
     expect(document.querySelector('[data-code="mass.exposed_recipients"]')).toBeNull();
   });
 
+  it("offers no Dismiss where the organisation allows no overrides", async () => {
+    await mount("en-US", { ...EVERY_KIND, on_send: { review: "send", unreachable: "send", override: "never" } });
+    expect(document.querySelectorAll("[data-code]").length).toBeGreaterThan(0);
+    expect(screen.queryAllByRole("button", { name: "Dismiss" })).toHaveLength(0);
+    expect(screen.getAllByRole("button", { name: "Why?" }).length).toBeGreaterThan(0);
+  });
+
   it("says when the server cannot be reached and what Send will do", async () => {
     const s = standIn({ to: "anna@mueller.de", subject: "x", body: "y" });
     s.office.context.roamingSettings.set("sendwise.onSend", { review: "send", unreachable: "hold" });

@@ -34,9 +34,17 @@ def record_override():
 
     201: `{"override": {...}}`. 400: invalid_request (unknown code, empty
     or long reason, ...), and the body errors of every POST. 401: unauthorized.
+    403: overrides_not_allowed (the organisation's policy says `on_send.override: never`).
     """
+    from nlp import policy as P
+
     payload = _json_object()
     caller = current_caller()
+    stored, _ = P.effective(caller.org.policy)
+    if P.on_send(stored)["override"] == "never":
+        raise ApiError(
+            403, "overrides_not_allowed", "your organisation does not allow dismissing findings: correct the email"
+        )
     code = _code(payload.get("code"))
     reason = _reason(payload.get("reason"))
     message_id = _optional_text(payload.get("message_id"), "message_id", MAX_MESSAGE_ID)

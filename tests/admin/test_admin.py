@@ -267,6 +267,16 @@ def test_audit_log_lists_and_exports_changes_and_overrides(admin_client):
     assert any(",override," in r and "customer asked for it" in r for r in rows)
 
 
+def test_dismissing_findings_can_be_forbidden(admin_client):
+    override = {"code": "mass.bulk_bcc", "reason": "customer asked for it"}
+    assert admin_client.post("/api/v1/overrides", json=override).status_code == 201
+    assert _save_policy(admin_client, **{"on_send.override": "never"}).status_code == 302
+    refused = admin_client.post("/api/v1/overrides", json=override)
+    assert refused.status_code == 403 and refused.get_json()["error"]["code"] == "overrides_not_allowed"
+    report = admin_client.post("/api/v1/analyze", json=DEAR_SIR_PITCH).get_json()
+    assert report["on_send"]["override"] == "never"
+
+
 def test_the_dashboard_counts_recorded_sends(admin_client):
     sent = admin_client.post("/api/v1/sent", json={"draft": DEAR_SIR_PITCH["draft"], "message_id": "<1@x>"})
     assert sent.status_code == 201

@@ -88,7 +88,7 @@ def test_show_falls_back_per_key_and_warns_about_what_no_longer_validates(sendwi
         "window_days": 7,
         "min_words": 20,
     }
-    assert effective["on_send"] == {"review": "send", "unreachable": "send"}
+    assert effective["on_send"] == {"review": "send", "unreachable": "send", "override": "with_reason"}
     assert "warning: mass.template_reuse.similarity: 85 is out of range" in result.stderr.decode()
 
 

@@ -54,7 +54,7 @@ export function saveSettings(rs: RoamingSettingsLike, patch: Partial<Settings>):
 export function rememberOnSend(rs: RoamingSettingsLike | null | undefined, policy: OnSendPolicy): Promise<void> {
   if (!rs) return Promise.resolve();
   const current = loadSettings(rs).onSend;
-  if (current.review === policy.review && current.unreachable === policy.unreachable) return Promise.resolve();
+  if (current.review === policy.review && current.unreachable === policy.unreachable && current.override === policy.override) return Promise.resolve();
   return saveSettings(rs, { onSend: policy }).catch(() => undefined);
 }
 

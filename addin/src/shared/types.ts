@@ -58,10 +58,12 @@ export interface ContextSuggestion {
 
 export type ReviewPolicy = "send" | "hold_once";
 export type UnreachablePolicy = "send" | "hold";
+export type OverridePolicy = "with_reason" | "never";
 
 export interface OnSendPolicy {
   review: ReviewPolicy;
   unreachable: UnreachablePolicy;
+  override: OverridePolicy;
 }
 
 export interface Report {
@@ -91,7 +93,7 @@ export interface AnalysisRequest {
   context: { locale: string };
 }
 
-export const DEFAULT_ON_SEND: OnSendPolicy = { review: "send", unreachable: "send" };
+export const DEFAULT_ON_SEND: OnSendPolicy = { review: "send", unreachable: "send", override: "with_reason" };
 
 const SEVERITY_RANK: Record<string, number> = { block: 3, warn: 2, info: 1 };
 
@@ -109,5 +111,6 @@ export function onSendPolicy(report: Pick<Report, "on_send"> | null | undefined,
   return {
     review: given.review === "hold_once" || given.review === "send" ? given.review : fallback.review,
     unreachable: given.unreachable === "hold" || given.unreachable === "send" ? given.unreachable : fallback.unreachable,
+    override: given.override === "never" || given.override === "with_reason" ? given.override : fallback.override,
   };
 }

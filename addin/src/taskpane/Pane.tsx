@@ -24,7 +24,7 @@ import {
 } from "@fluentui/react-components";
 import { useEffect, useId, useState, useSyncExternalStore } from "react";
 import { t, type Locale } from "../shared/i18n";
-import { worstFirst, type ContextSuggestion, type Finding, type RecipientInfo } from "../shared/types";
+import { onSendPolicy, worstFirst, type ContextSuggestion, type Finding, type RecipientInfo } from "../shared/types";
 import type { FixKind } from "./fixes";
 import type { PaneController, PaneState } from "./controller";
 
@@ -286,9 +286,11 @@ function FindingCard({ finding, state, controller }: { finding: Finding; state: 
         <Button appearance="subtle" size="small" aria-expanded={why} aria-controls={whyId} onClick={() => setWhy(!why)}>
           {why ? t(locale, "finding.hideWhy") : t(locale, "finding.why")}
         </Button>
-        <Button appearance="subtle" size="small" onClick={() => setDismissing(true)}>
-          {t(locale, "finding.dismiss")}
-        </Button>
+        {onSendPolicy(state.report, state.settings.onSend).override !== "never" && (
+          <Button appearance="subtle" size="small" onClick={() => setDismissing(true)}>
+            {t(locale, "finding.dismiss")}
+          </Button>
+        )}
       </div>
       {why && (
         <dl className={styles.explain} id={whyId} data-explain>
