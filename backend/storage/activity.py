@@ -87,16 +87,25 @@ def template_clusters(session: Session, org: Organisation, since: datetime, limi
     ).all()
     clusters = []
     for band_key, _ in groups:
-        ids = select(SentBand.sent_id).where(
-            SentBand.org_id == org.id, SentBand.band_key == band_key, SentBand.sent_minute >= sent_minute(since)
+        in_bucket = (
+            SentBand.org_id == org.id,
+            SentBand.band_key == band_key,
+            SentBand.sent_minute >= sent_minute(since),
         )
+        # Joined from the bucket's band rows, so the messages are read by
+        # primary key; a filter on sent_messages.org_id would make the
+        # planner walk the organisation's whole history instead.
         messages, senders = session.execute(
-            select(func.count(), func.count(func.distinct(SentMessage.sender))).where(
-                SentMessage.org_id == org.id, SentMessage.id.in_(ids)
-            )
+            select(func.count(), func.count(func.distinct(SentMessage.sender)))
+            .select_from(SentBand)
+            .join(SentMessage, SentMessage.id == SentBand.sent_id)
+            .where(*in_bucket)
         ).one()
         recipients = session.scalar(
-            select(func.count(func.distinct(SentRecipient.address))).where(SentRecipient.sent_id.in_(ids))
+            select(func.count(func.distinct(SentRecipient.address)))
+            .select_from(SentBand)
+            .join(SentRecipient, SentRecipient.sent_id == SentBand.sent_id)
+            .where(*in_bucket)
         )
         clusters.append(Cluster(messages, recipients or 0, senders))
     clusters.sort(key=lambda c: (c.recipients, c.messages), reverse=True)
