@@ -10,7 +10,7 @@ import json
 import re
 import secrets
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +30,7 @@ from sqlalchemy import func, or_, select
 
 from backend import contacts_file, db
 from backend.admin import (
+    SESSION_HOURS,
     _t,
     actor,
     admin_only,
@@ -561,7 +562,25 @@ def _upload_dir() -> Path:
     return folder
 
 
-_TOKEN = re.compile(r"^[A-Za-z0-9_-]{20,64}$")
+_TOKEN = re.compile(r"^[0-9]{1,12}_[0-9a-f]{32}$")
+# An upload waits for its import at most as long as a session lasts; one
+# whose preview was left (tab closed, a new file chosen) is swept after that.
+UPLOAD_TTL = timedelta(hours=SESSION_HOURS)
+_UPLOAD_NAME = re.compile(r"^[0-9]+-(?P<stamp>[0-9]{1,12})_[0-9a-f]{32}\.(?:csv|xlsx)$")
+
+
+def _upload_path(token: str, suffix: str) -> Path:
+    return _upload_dir() / f"{current_org().id}-{token}{suffix}"
+
+
+def _sweep_uploads(now: datetime) -> None:
+    """Delete the uploads whose time is up; their token names when they came
+    (by the app's clock, as everything else)."""
+    oldest = (now - UPLOAD_TTL).timestamp()
+    for path in _upload_dir().iterdir():
+        found = _UPLOAD_NAME.match(path.name)
+        if found and int(found["stamp"]) < oldest:
+            path.unlink(missing_ok=True)
 
 
 @bp.get("/contacts/import")
@@ -576,9 +595,14 @@ def contacts_import_upload() -> ResponseReturnValue:
     upload = request.files.get("file")
     if upload is None or not upload.filename:
         return page("admin/import.html", 400, step="upload", error=_t("Choose a CSV or XLSX file."))
-    token = secrets.token_urlsafe(24)
+    now = app_clock().now()
+    _sweep_uploads(now)
+    earlier = session.pop("upload", None)
+    if earlier and _TOKEN.match(str(earlier.get("token"))):  # a preview left for a new file
+        _upload_path(earlier["token"], earlier["suffix"]).unlink(missing_ok=True)
+    token = f"{int(now.timestamp())}_{secrets.token_hex(16)}"
     suffix = ".xlsx" if upload.filename.lower().endswith((".xlsx", ".xlsm")) else ".csv"
-    path = _upload_dir() / f"{current_org().id}-{token}{suffix}"
+    path = _upload_path(token, suffix)
     upload.save(path)
     try:
         table = contacts_file.read_table(path)
@@ -615,7 +639,7 @@ def contacts_import_run(token: str) -> ResponseReturnValue:
     upload = session.get("upload") or {}
     if not _TOKEN.match(token) or upload.get("token") != token:
         return refuse(400, _t("This upload is no longer available. Upload the file again."))
-    path = _upload_dir() / f"{current_org().id}-{token}{upload['suffix']}"
+    path = _upload_path(token, upload["suffix"])
     try:
         table = contacts_file.read_table(path)
     except BadRequest:

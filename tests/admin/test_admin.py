@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 import json
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from sqlalchemy import select
@@ -299,3 +300,20 @@ def test_chinese_when_chosen_or_asked_for_by_the_browser(admin_app):
 @pytest.mark.parametrize("path", ["/admin/contacts?page=x", "/admin/contacts/999999", "/admin/audit?page=-3"])
 def test_bad_parameters_are_not_server_errors(admin_client, path):
     assert admin_client.get(path).status_code in (200, 404)
+
+
+def test_an_abandoned_upload_does_not_stay_on_disk(admin_client, admin_app, clock):
+    uploads = Path(admin_app.config["ADMIN_UPLOAD_DIR"])
+    _upload(admin_client, CSV)
+    [first] = uploads.iterdir()
+    _upload(admin_client, CSV)  # another file instead of importing the first
+    [second] = uploads.iterdir()
+    assert second != first
+    # The tab is closed; a day later someone uploads again.
+    other = admin_app.test_client()
+    assert sign_in(other).status_code == 302
+    clock.advance(timedelta(hours=9))
+    assert sign_in(other).status_code == 302
+    _upload(other, CSV)
+    [third] = uploads.iterdir()
+    assert third not in (first, second)
