@@ -46,10 +46,11 @@ from backend.clock import app_clock
 from backend.config import PROJECT_ROOT
 from backend.errors import BadRequest
 from backend.services import contacts_import, simulation
-from backend.storage import activity
+from backend.storage import activity, apikeys
 from backend.storage import users as user_store
 from backend.storage.contacts import audit, erase
-from backend.storage.models import AuditEvent, Contact, Override
+from backend.storage.errors import InvalidValue
+from backend.storage.models import ApiKey, AuditEvent, Contact, Override, User
 
 PAGE_SIZE = 50
 VENDOR_DIR = PROJECT_ROOT / "admin" / "dist"
@@ -669,6 +670,116 @@ def contacts_import_run(token: str) -> ResponseReturnValue:
     path.unlink(missing_ok=True)
     session.pop("upload", None)
     return page("admin/import.html", step="done", result=result, shown=result.rejected[:500], error=None)
+
+
+# --- settings: accounts and API keys --------------------------------------------
+
+
+def _settings_page(status: int = 200, errors: dict[str, str] | None = None, new_key: str | None = None, **values):
+    session_ = db.session()
+    org = current_org()
+    return page(
+        "admin/settings.html",
+        status,
+        users=user_store.for_org(session_, org),
+        keys=apikeys.for_org(session_, org),
+        roles=user_store.ROLES,
+        errors=errors or {},
+        values=values,
+        new_key=new_key,
+        now=app_clock().now(),
+    )
+
+
+@bp.get("/settings")
+def settings() -> ResponseReturnValue:
+    return _settings_page()
+
+
+def _account(user_id: int) -> User | None:
+    found = db.session().get(User, user_id)
+    return found if found is not None and found.org_id == current_org().id else None
+
+
+@bp.post("/settings/users")
+@admin_only
+def user_add() -> ResponseReturnValue:
+    form = request.form
+    email, role = form.get("email", "").strip().lower(), form.get("role", "viewer")
+    session_ = db.session()
+    if any(u.email == email for u in user_store.for_org(session_, current_org())):  # not a silent password reset
+        return _settings_page(
+            400, {"email": _t("{email} already has an account.", email=email)}, email=email, role=role
+        )
+    try:
+        row = user_store.create(session_, current_org(), email, role, form.get("password", ""), app_clock().now())
+    except InvalidValue as exc:
+        session_.rollback()
+        return _settings_page(400, {"email": str(exc)}, email=email, role=role)
+    audit(session_, current_org(), actor(), app_clock().now(), "user.create", {"email": row.email, "role": role})
+    session_.commit()
+    session["flash"] = "saved"
+    return redirect(url_for("admin.settings"))
+
+
+@bp.post("/settings/users/<int:user_id>")
+@admin_only
+def user_change(user_id: int) -> ResponseReturnValue:
+    found = _account(user_id)
+    if found is None:
+        return refuse(404, _t("No such account."))
+    session_ = db.session()
+    action = request.form.get("action")
+    before = {"email": found.email, "role": found.role}
+    detail: dict[str, Any]
+    try:
+        if action == "role":
+            user_store.change_role(session_, found, request.form.get("role", ""))
+            event, detail = "user.role", {"before": before, "after": {"email": found.email, "role": found.role}}
+        elif action == "unlock":
+            user_store.unlock(session_, found)
+            event, detail = "user.unlock", before
+        elif action == "remove":
+            user_store.remove(session_, found)
+            event, detail = "user.remove", before
+        else:
+            return refuse(400, _t("Unknown action."))
+    except InvalidValue as exc:
+        session_.rollback()
+        return _settings_page(400, {f"user-{user_id}": str(exc)})
+    audit(session_, current_org(), actor(), app_clock().now(), event, detail)
+    session_.commit()
+    session["flash"] = "saved"
+    return redirect(url_for("admin.settings"))
+
+
+@bp.post("/settings/keys")
+@admin_only
+def key_create() -> ResponseReturnValue:
+    label = request.form.get("label", "").strip()
+    if len(label) > 200:
+        return _settings_page(400, {"label": _t("At most 200 characters.")}, label=label)
+    session_ = db.session()
+    row, key = apikeys.create(session_, current_org(), app_clock().now(), label or None)
+    audit(session_, current_org(), actor(), app_clock().now(), "apikey.create", {"prefix": row.prefix, "label": label})
+    session_.commit()
+    # Shown on this answer only: the key is stored as a hash and never again readable.
+    return _settings_page(201, new_key=key)
+
+
+@bp.post("/settings/keys/<int:key_id>/revoke")
+@admin_only
+def key_revoke(key_id: int) -> ResponseReturnValue:
+    session_ = db.session()
+    found = session_.get(ApiKey, key_id)
+    if found is None or found.org_id != current_org().id:
+        return refuse(404, _t("No such key."))
+    if found.revoked_at is None:
+        found.revoked_at = app_clock().now()
+        audit(session_, current_org(), actor(), app_clock().now(), "apikey.revoke", {"prefix": found.prefix})
+        session_.commit()
+    session["flash"] = "saved"
+    return redirect(url_for("admin.settings"))
 
 
 # --- audit --------------------------------------------------------------------

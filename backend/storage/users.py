@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend import passwords
@@ -88,3 +88,40 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> SignI
 
 def for_org(session: Session, org: Organisation) -> list[User]:
     return list(session.scalars(select(User).where(User.org_id == org.id).order_by(User.email)))
+
+
+def _other_admins(session: Session, user: User) -> int:
+    count = session.scalar(
+        select(func.count()).where(
+            User.org_id == user.org_id, User.role == "admin", User.password_hash.is_not(None), User.id != user.id
+        )
+    )
+    return count or 0
+
+
+def change_role(session: Session, user: User, role: str) -> None:
+    """Give `user` the admin-page role `role`. Raises `InvalidValue` for an
+    unknown role, or for taking the role from the organisation's last
+    administrator (nobody could change the policy or add anyone after)."""
+    if role not in ROLES:
+        raise InvalidValue(f"role must be one of {', '.join(ROLES)}")
+    if user.role == "admin" and role != "admin" and not _other_admins(session, user):
+        raise InvalidValue(f"{user.email} is the last administrator")
+    user.role = role
+    session.flush()
+
+
+def remove(session: Session, user: User) -> None:
+    """Delete the account `user`. Raises `InvalidValue` for the
+    organisation's last administrator."""
+    if user.role == "admin" and not _other_admins(session, user):
+        raise InvalidValue(f"{user.email} is the last administrator")
+    session.delete(user)
+    session.flush()
+
+
+def unlock(session: Session, user: User) -> None:
+    """Lift a lock-out after wrong passwords before its time is up."""
+    user.failed_sign_ins = 0
+    user.locked_until = None
+    session.flush()

@@ -197,6 +197,9 @@ def test_the_dashboard_draws_charts_from_recorded_sends(context, server):
     shot(page, "dashboard-en")
     page.goto(f"{base}/admin/audit")
     shot(page, "audit-en")
+    page.goto(f"{base}/admin/settings")
+    assert page.get_by_role("button", name="Create a key").is_visible()
+    shot(page, "settings-en")
 
 
 def test_a_viewer_cannot_change_the_policy(context, server):
@@ -235,6 +238,7 @@ def test_switching_to_chinese_shows_chinese_on_every_page(context, server):
         ("contacts", "/admin/contacts", "联系人"),
         ("audit", "/admin/audit", "审计日志"),
         ("import", "/admin/contacts/import", "导入联系人"),
+        ("settings", "/admin/settings", "API 密钥"),
     ):
         page.goto(base + path)
         assert words in page.content()
