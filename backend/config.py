@@ -14,6 +14,9 @@
 | `SENDWISE_GOOGLE_CERTS_URL` | Google's | where Google's token-signing certificates are fetched |
 | `SECRET_KEY` | none (`sendwise serve --demo` makes one up) | signs the admin page's session cookie; without it the admin page is off |
 | `SENDWISE_COOKIE_SECURE` | `1` | `0` lets the admin session cookie travel over plain http (only for a server on this machine) |
+| `SENDWISE_OIDC_MICROSOFT_CLIENT_ID`, `..._CLIENT_SECRET` | none | "Sign in with Microsoft" on the admin page (an Entra app registration with the redirect URI `<server>/admin/sign-in/microsoft/callback`) |
+| `SENDWISE_OIDC_MICROSOFT_METADATA_URL` | work and school accounts, any tenant | the OpenID metadata; a tenant's own (`https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration`) admits only that tenant |
+| `SENDWISE_OIDC_GOOGLE_CLIENT_ID`, `..._CLIENT_SECRET`, `..._METADATA_URL` | none; Google's metadata | "Sign in with Google" (a Google Cloud OAuth client of type web application, redirect URI `<server>/admin/sign-in/google/callback`) |
 """
 
 from __future__ import annotations
@@ -28,6 +31,10 @@ DEFAULT_DATABASE_URL = f"sqlite:///{INSTANCE_DIR / 'sendwise.db'}"
 DEFAULT_MAX_REQUEST_BYTES = 2 * 1024 * 1024
 
 _TRUE = {"1", "true", "yes", "on"}
+OIDC_METADATA = {
+    "microsoft": "https://login.microsoftonline.com/organizations/v2.0/.well-known/openid-configuration",
+    "google": "https://accounts.google.com/.well-known/openid-configuration",
+}
 
 
 def demo_requested(environ: Mapping[str, str] | None = None) -> bool:
@@ -64,4 +71,22 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "GMAIL_CLIENT_ID": (env.get("SENDWISE_GMAIL_CLIENT_ID") or "").strip() or None,
         "GOOGLE_CERTS_URL": (env.get("SENDWISE_GOOGLE_CERTS_URL") or "").strip()
         or "https://www.googleapis.com/oauth2/v1/certs",
+        "OIDC": _oidc(env),
     }
+
+
+def _oidc(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
+    """The admin page's sign-in providers that are configured:
+    {name: {client_id, client_secret, metadata_url}}."""
+    out = {}
+    for name, default_url in OIDC_METADATA.items():
+        prefix = f"SENDWISE_OIDC_{name.upper()}_"
+        client_id = (env.get(prefix + "CLIENT_ID") or "").strip()
+        if not client_id:
+            continue
+        secret = (env.get(prefix + "CLIENT_SECRET") or "").strip()
+        if not secret:
+            raise ValueError(f"{prefix}CLIENT_SECRET must be set with {prefix}CLIENT_ID")
+        url = (env.get(prefix + "METADATA_URL") or "").strip() or default_url
+        out[name] = {"client_id": client_id, "client_secret": secret, "metadata_url": url}
+    return out

@@ -23,7 +23,7 @@ from flask import Blueprint, Flask, Response, current_app, g, redirect, render_t
 from flask.typing import ResponseReturnValue
 
 from backend import db
-from backend.admin import i18n
+from backend.admin import i18n, oidc
 from backend.clock import app_clock
 from backend.storage.models import Organisation, User
 
@@ -31,7 +31,14 @@ bp = Blueprint("admin", __name__, url_prefix="/admin", template_folder="template
 
 SESSION_HOURS = 8
 IDLE_MINUTES = 60
-OPEN_ENDPOINTS = {"admin.sign_in", "admin.static", "admin.vendor", "admin.language"}
+OPEN_ENDPOINTS = {
+    "admin.sign_in",
+    "admin.oidc_start",
+    "admin.oidc_callback",
+    "admin.static",
+    "admin.vendor",
+    "admin.language",
+}
 
 
 def init_app(app: Flask) -> None:
@@ -43,6 +50,7 @@ def init_app(app: Flask) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(hours=SESSION_HOURS),
     )
     app.register_blueprint(bp)
+    oidc.init_app(app)
 
 
 def _t(msgid: str, **params: Any) -> str:
@@ -160,6 +168,7 @@ def _template_helpers() -> dict[str, Any]:
         "org": g.get("admin_org"),
         "fmt_number": lambda v: i18n.number(v, locale),
         "fmt_when": lambda v: i18n.when(v, locale),
+        "oidc_providers": oidc.configured,
     }
 
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 import secrets
 from dataclasses import dataclass, field
@@ -37,6 +38,7 @@ from backend.admin import (
     bp,
     csrf_token,
     current_org,
+    oidc,
     page,
     refuse,
     start_session,
@@ -50,8 +52,9 @@ from backend.storage import activity, apikeys
 from backend.storage import users as user_store
 from backend.storage.contacts import audit, erase
 from backend.storage.errors import InvalidValue
-from backend.storage.models import ApiKey, AuditEvent, Contact, Override, User
+from backend.storage.models import ApiKey, AuditEvent, Contact, Organisation, Override, User
 
+log = logging.getLogger("sendwise")
 PAGE_SIZE = 50
 VENDOR_DIR = PROJECT_ROOT / "admin" / "dist"
 EXAMPLES_DIR = PROJECT_ROOT / "examples"  # the sample drafts the policy simulation runs
@@ -92,16 +95,63 @@ def sign_in() -> ResponseReturnValue:
         db.session().commit()
         if result.user is not None:
             start_session(result.user, now)
-            target = request.args.get("next") or ""
-            # Only a path on this site: never an absolute or protocol-relative URL.
-            if not target.startswith("/admin/") or target.startswith("//"):
-                target = url_for("admin.dashboard")
-            return redirect(target)
+            return redirect(_after_sign_in(request.args.get("next")))
         if result.problem == "locked":
             error = _t("Too many wrong passwords: this account is locked for 15 minutes.")
         else:
             error = _t("Wrong email or password.")
     return page("admin/sign_in.html", 401 if error else 200, error=error, email=email)
+
+
+def _after_sign_in(target: str | None) -> str:
+    # Only a path on this site: never an absolute or protocol-relative URL.
+    if not target or not target.startswith("/admin/") or target.startswith("//"):
+        return url_for("admin.dashboard")
+    return target
+
+
+@bp.get("/sign-in/<provider>")
+def oidc_start(provider: str) -> ResponseReturnValue:
+    remote = oidc.client(provider)
+    if remote is None:
+        return refuse(404, _t("This sign-in is not set up on this server."))
+    session["oidc_next"] = request.args.get("next") or ""
+    try:
+        return remote.authorize_redirect(url_for("admin.oidc_callback", provider=provider, _external=True))
+    except Exception as exc:  # the provider's metadata cannot be read
+        log.warning("sign-in with %s unavailable: %s", provider, type(exc).__name__)
+        return page(
+            "admin/sign_in.html",
+            503,
+            error=_t(
+                "{provider} cannot be reached; sign in with your password.", provider=oidc.PROVIDERS[provider].label
+            ),
+            email="",
+        )
+
+
+@bp.get("/sign-in/<provider>/callback")
+def oidc_callback(provider: str) -> ResponseReturnValue:
+    if oidc.client(provider) is None:
+        return refuse(404, _t("This sign-in is not set up on this server."))
+    label = oidc.PROVIDERS[provider].label
+    try:
+        email = oidc.verified_email(provider)
+    except oidc.SignInFailed as exc:
+        error = _t(
+            "Sign-in with {provider} failed ({reason}). Try again, or sign in with your password.",
+            provider=label,
+            reason=str(exc),
+        )
+        return page("admin/sign_in.html", 401, error=error, email="")
+    user = user_store.by_email(db.session(), email)
+    org = db.session().get(Organisation, user.org_id) if user is not None else None
+    if user is None or org is None or email.rpartition("@")[2] not in (org.domains or ()):
+        error = _t("{email} has no sendwise account. Ask your administrator to add one.", email=email)
+        return page("admin/sign_in.html", 403, error=error, email=email)
+    target = session.pop("oidc_next", None)
+    start_session(user, app_clock().now())
+    return redirect(_after_sign_in(target))
 
 
 @bp.post("/sign-out")

@@ -86,6 +86,13 @@ def sign_in(session: Session, email: str, password: str, now: datetime) -> SignI
     return SignIn(user)
 
 
+def by_email(session: Session, email: str) -> User | None:
+    """The account that signs in to the admin page with `email` (one
+    organisation at most: `create` refuses a second)."""
+    email = email.strip().lower()
+    return session.scalar(select(User).where(User.email == email, User.password_hash.is_not(None)).limit(1))
+
+
 def for_org(session: Session, org: Organisation) -> list[User]:
     return list(session.scalars(select(User).where(User.org_id == org.id).order_by(User.email)))
 
