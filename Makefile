@@ -6,7 +6,7 @@
 # make test-pg - the same with a throwaway PostgreSQL server (scripts/pg-test-env; needs Debian's
 #              `postgresql` package or PG_BIN), so every test runs on SQLite and PostgreSQL
 # make fuzz  - the property tests and the API fuzzing with many more cases (SENDWISE_FUZZ=1), and
-#              the slowest request each met
+#              the slowest request each met; then bench/slowest.py searches for the slowest analysis
 # make bench - engine benchmark (quick)
 # make clean - remove the venv, caches and build output (keeps instance/, your database)
 #
@@ -81,6 +81,7 @@ test-pg: $(VENV)/.installed-test $(ADDIN)/dist/.built admin/dist/echarts.min.js
 # Minutes, not seconds: SENDWISE_FUZZ_FACTOR (default 20) multiplies every bounded example count.
 fuzz: $(VENV)/.installed-test
 	SENDWISE_FUZZ=1 $(BIN)/python -m pytest -s tests/nlp/test_properties.py tests/backend/test_fuzz_api.py $(PYTEST_ARGS)
+	$(BIN)/python bench/slowest.py --examples 3000
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/analyze.py --quick
