@@ -59,6 +59,17 @@ def test_the_document_is_valid_openapi_3_1(doc):
     validate_spec(doc)
 
 
+def test_the_contract_models_are_the_schemas(doc):
+    schemas = doc["components"]["schemas"]
+    assert schemas["AnalysisRequest"]["required"] == ["draft"]
+    assert "from" in schemas["Draft"]["properties"]  # the contract's name, not the model's attribute
+    assert schemas["Address"]["properties"]["email"]["format"] == "email"
+    assert schemas["Report"]["properties"]["verdict"]["enum"] == ["ok", "review", "block"]
+    analyze = doc["paths"]["/api/v1/analyze"]["post"]
+    assert analyze["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/AnalysisRequest")
+    assert analyze["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Report")
+
+
 def test_every_api_rule_of_the_app_is_documented_and_nothing_else(api, doc):
     app = api.application
     rules = set()
