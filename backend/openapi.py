@@ -23,6 +23,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field
 from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
+from nlp import CODES
 from nlp.contract import CONTRACT_VERSION, AnalysisRequest, Contact, Draft, Report
 
 REF = "#/components/schemas/{model}"
@@ -95,7 +96,12 @@ class SentResult(BaseModel):
 
 
 class OverrideRequest(BaseModel):
-    code: str = Field(min_length=1, max_length=64, description="a finding code, see GET /api/v1/codes")
+    code: str = Field(
+        min_length=1,
+        max_length=64,
+        description="a finding code, see GET /api/v1/codes",
+        json_schema_extra={"enum": list(CODES)},
+    )
     reason: str = Field(min_length=1, max_length=500, description="why the finding does not apply")
     message_id: str | None = Field(None, min_length=1, max_length=998)
     user: str | None = Field(None, json_schema_extra={"format": "email"}, description="the add-in's mailbox")

@@ -65,6 +65,7 @@ def test_the_contract_models_are_the_schemas(doc):
     assert "from" in schemas["Draft"]["properties"]  # the contract's name, not the model's attribute
     assert schemas["Address"]["properties"]["email"]["format"] == "email"
     assert schemas["Report"]["properties"]["verdict"]["enum"] == ["ok", "review", "block"]
+    assert "mass.exposed_recipients" in schemas["OverrideRequest"]["properties"]["code"]["enum"]
     analyze = doc["paths"]["/api/v1/analyze"]["post"]
     assert analyze["requestBody"]["content"]["application/json"]["schema"]["$ref"].endswith("/AnalysisRequest")
     assert analyze["responses"]["200"]["content"]["application/json"]["schema"]["$ref"].endswith("/Report")
