@@ -6,9 +6,11 @@ so it reads the same on a server with no Internet access. Public, like
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 from flask import Response, jsonify, render_template_string
+from markupsafe import Markup, escape
 
 from backend import openapi, version
 from backend.api import bp
@@ -28,23 +30,23 @@ table{border-collapse:collapse}td,th{padding:.15em .6em;text-align:left;vertical
 </head>
 <body>
 <h1>{{ doc.info.title }} {{ doc.info.version }}</h1>
-<p>{{ doc.info.summary }} {{ doc.info.description }}</p>
+<p>{{ doc.info.summary }} {{ code(doc.info.description) }}</p>
 <p>Machine-readable: <a href="openapi.json">openapi.json</a> (OpenAPI {{ doc.openapi }}).</p>
 <h2>Authentication</h2>
 <ul>{% for name, scheme in doc.components.securitySchemes.items() %}
-<li><code>{{ name }}</code>: <code>Authorization: Bearer …</code>, {{ scheme.bearerFormat }}. {{ scheme.description }}</li>
+<li><code>{{ name }}</code>: <code>Authorization: Bearer …</code>, {{ code(scheme.bearerFormat) }}. {{ code(scheme.description) }}</li>
 {% endfor %}</ul>
 {% for tag in doc.tags %}
 <h2>{{ tag.name }}</h2>
 {% for op in ops if op.tags[0] == tag.name %}
 <div class="op" id="{{ op.operationId }}">
-<p><span class="m">{{ op.method }}</span> <code>{{ op.path }}</code> — {{ op.summary }}
+<p><span class="m">{{ op.method }}</span> <code>{{ op.path }}</code> — {{ code(op.summary) }}
 <span class="auth">({{ op.auth }})</span></p>
-{% if op.description %}<p>{{ op.description }}</p>{% endif %}
-{% for p in op.parameters or [] %}<p>Parameter <code>{{ p.name }}</code> ({{ p["in"] }}{{ ", required" if p.required }}){% if p.description %}: {{ p.description }}{% endif %}</p>{% endfor %}
+{% if op.description %}<p>{{ code(op.description) }}</p>{% endif %}
+{% for p in op.parameters or [] %}<p>Parameter <code>{{ p.name }}</code> ({{ p["in"] }}{{ ", required" if p.required }}){% if p.description %}: {{ code(p.description) }}{% endif %}</p>{% endfor %}
 {% if op.body %}<p>Body: <a href="#schema-{{ op.body }}">{{ op.body }}</a> (<code>application/json</code>)</p>{% endif %}
 <table>{% for status, r in op.responses.items() %}
-<tr><td><code>{{ status }}</code></td><td>{% if r.schema %}<a href="#schema-{{ r.schema }}">{{ r.schema }}</a>{% endif %}</td><td>{{ r.description }}</td></tr>
+<tr><td><code>{{ status }}</code></td><td>{% if r.schema %}<a href="#schema-{{ r.schema }}">{{ r.schema }}</a>{% endif %}</td><td>{{ code(r.description) }}</td></tr>
 {% endfor %}</table>
 </div>
 {% endfor %}
@@ -71,7 +73,7 @@ def openapi_json():
 def docs():
     """The OpenAPI document as a readable page: operations, then schemas."""
     doc = openapi.document(version())
-    page = render_template_string(PAGE, doc=doc, ops=_operations(doc), schemas=_schemas(doc))
+    page = render_template_string(PAGE, doc=doc, ops=_operations(doc), schemas=_schemas(doc), code=_code)
     response = Response(page, mimetype="text/html")
     response.headers["Cache-Control"] = "public, max-age=3600"
     # Inline styles only; nothing to load, nothing to run, not to be framed.
@@ -104,6 +106,11 @@ def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
                 }
             )
     return out
+
+
+def _code(text: str) -> Markup:
+    """Markdown's `code` spans of the document's descriptions, on an escaped string."""
+    return Markup(re.sub(r"`([^`]+)`", r"<code>\1</code>", str(escape(text))))
 
 
 def _ref_name(schema: dict[str, Any]) -> str | None:
