@@ -5,6 +5,10 @@
 # make check - only those checks
 # make test-pg - the same with a throwaway PostgreSQL server (scripts/pg-test-env; needs Debian's
 #              `postgresql` package or PG_BIN), so every test runs on SQLite and PostgreSQL
+# make fuzz  - the property tests and the API fuzzing with many more cases (SENDWISE_FUZZ=1), and
+#              the slowest request each met; then bench/slowest.py searches for the slowest analysis
+# make audit - known vulnerabilities in the Python dependencies (pip-audit) and both npm locks
+#              (npm audit); needs the advisory services online (docs/security.md)
 # make bench - engine benchmark (quick)
 # make clean - remove the venv, caches and build output (keeps instance/, your database)
 #
@@ -22,7 +26,7 @@ ADDIN         := addin
 ADDIN_SOURCES := $(shell find $(ADDIN)/src $(ADDIN)/public -type f 2>/dev/null) \
                  $(wildcard $(ADDIN)/*.html $(ADDIN)/*.ts $(ADDIN)/tsconfig.json)
 
-.PHONY: run check test test-pg bench clean addin
+.PHONY: run check test test-pg fuzz audit bench clean addin
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -75,6 +79,19 @@ test-pg: $(VENV)/.installed-test $(ADDIN)/dist/.built admin/dist/echarts.min.js
 	$(CHECKS)
 	cd $(ADDIN) && npx vitest run
 	scripts/pg-test-env $(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# Minutes, not seconds: SENDWISE_FUZZ_FACTOR (default 20) multiplies every bounded example count.
+fuzz: $(VENV)/.installed-test
+	SENDWISE_FUZZ=1 $(BIN)/python -m pytest -s tests/nlp/test_properties.py tests/backend/test_fuzz_api.py $(PYTEST_ARGS)
+	$(BIN)/python bench/slowest.py --examples 3000
+
+# Every tree is audited even when one has findings; the exit status says whether any had.
+audit: $(VENV)/.installed-test
+	status=0; \
+	$(BIN)/pip-audit --skip-editable --progress-spinner off || status=1; \
+	(cd $(ADDIN) && npm audit --package-lock-only) || status=1; \
+	(cd admin && npm audit --package-lock-only) || status=1; \
+	exit $$status
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/analyze.py --quick

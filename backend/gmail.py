@@ -95,9 +95,9 @@ def contextual():
 
 @bp.post("/actions/<name>")
 def action(name: str):
+    event, user = _event_and_user()  # credentials first: an anonymous caller learns nothing, not even the names
     if name not in ACTIONS:
         raise ApiError(404, "not_found", f"no such add-on action; expected one of {', '.join(ACTIONS)}")
-    event, user = _event_and_user()
     if user.org is None:
         return jsonify(responses.update_card(cards.not_set_up_card(locale=event.locale, domain=user.domain)))
     draft = cards.Draft(event.to, event.cc, event.bcc) if event.has_recipients else None

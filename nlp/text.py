@@ -54,10 +54,13 @@ _QUOTE_SENTINEL = "\u2063\u2063quote\u2063\u2063"
 _DATA_URI = re.compile(r"data:[\w/+.-]{0,100};base64,[A-Za-z0-9+/=\s]{200,}")
 HTML_HEAD = 150_000
 HTML_TAIL = 50_000
+# Control characters XML cannot hold: lxml parses them into the tree but
+# refuses them when the tree is edited (dropping a <script> moves its tail).
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def _bounded(html: str) -> str:
-    html = _DATA_URI.sub("data:,", html)
+    html = _NOT_XML.sub(" ", _DATA_URI.sub("data:,", html))
     if len(html) <= HTML_HEAD + HTML_TAIL:
         return html
     return html[:HTML_HEAD] + html[-HTML_TAIL:]  # the parser recovers from the cut

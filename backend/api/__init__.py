@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("api", __name__)
 
-from backend.api import contacts, overrides, pane, routes, sent  # noqa: E402,F401 - registers the views on bp
+from backend.api import contacts, overrides, pane, reference, routes, sent  # noqa: E402,F401 - registers the views on bp

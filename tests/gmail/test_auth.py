@@ -70,6 +70,15 @@ def test_no_or_malformed_credentials_are_refused(gmail_app, header):
     assert response.json["error"]["code"] == "unauthorized"
 
 
+def test_an_unknown_action_is_refused_like_any_other_without_credentials(gmail_app, google):
+    # Credentials come before anything about the request, as on every POST.
+    response = gmail_app.test_client().post("/gmail/actions/no_such_action", json=EVENT)
+    assert response.status_code == 401
+    assert response.json["error"]["code"] == "unauthorized"
+    token = google.system_token("/gmail/actions/no_such_action")
+    assert google.post("/gmail/actions/no_such_action", EVENT, token=token).status_code == 404
+
+
 def test_the_user_comes_from_a_verified_user_token(google):
     forged_user = google.key.sign(claims(USER, "another-client.apps.googleusercontent.com"))
     event = {**EVENT, "authorizationEventObject": {"userIdToken": forged_user}}

@@ -83,6 +83,15 @@ def test_html_is_reduced_to_text_and_evidence_indexes_it():
     assert ev["text"] == "[Name]"
 
 
+@pytest.mark.parametrize("control", ["\x00", "\x01", "\x0b", "\x1f", "\ufffe"])
+def test_html_with_control_characters_next_to_a_dropped_script_is_read(control):
+    # Dropping <script> or <style> moves the text after it, which lxml then
+    # refuses to store if it holds a control character XML cannot carry.
+    html = f"<p>Dear [Name],</p><script>track()</script>{control}Our catalogue.<style>p{{}}</style>{control}"
+    report = analyze(request(None, html=html))
+    assert "personalization.merge_field_unfilled" in {f["code"] for f in report["findings"]}
+
+
 BAD = [
     ([], "JSON object"),
     ({}, "'draft' is required"),
