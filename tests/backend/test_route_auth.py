@@ -27,6 +27,8 @@ PUBLIC = {
     "addin.manifest_xml": "the add-in's manifest, for sideloading and the admin centre",
     "addin.officeaddins_allowed": "the file classic Outlook reads to allow the on-send script's calls",
     "admin.sign_in": "the admin page's sign-in",
+    "admin.oidc_start": "the admin page's sign-in with Microsoft or Google (404 unless configured)",
+    "admin.oidc_callback": "where Microsoft or Google send the signing-in browser back",
     "admin.static": "the admin page's styles, which the sign-in page uses",
     "admin.vendor": "the admin page's chart library (no data)",
     "admin.language": "choosing the admin page's language before signing in",
