@@ -198,7 +198,12 @@ OPERATIONS: tuple[Operation, ...] = (
         "/api/v1/overrides",
         "Record a dismissed finding",
         "api_key",
-        {201: ("recorded", OverrideResult), 400: (POST_ERRORS, Error), **dict([UNAUTHORIZED])},
+        {
+            201: ("recorded", OverrideResult),
+            400: (POST_ERRORS, Error),
+            **dict([UNAUTHORIZED]),
+            403: ("overrides_not_allowed: the organisation's policy says on_send.override never", Error),
+        },
         body=OverrideRequest,
         description="The admin page's audit lists these; no text of the mail is stored.",
     ),

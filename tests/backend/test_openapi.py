@@ -134,8 +134,10 @@ def test_sent_and_override_answers_validate(api, doc, make_tenant):
     recorded = api.post("/api/v1/overrides", json=dismissal, headers=acme.auth)
     unknown = api.post("/api/v1/overrides", json={**dismissal, "code": "no.such"}, headers=acme.auth)
     anonymous = api.post("/api/v1/overrides", json=dismissal)
-    assert [r.status_code for r in (recorded, unknown, anonymous)] == [201, 400, 401]
-    for reply in (recorded, unknown, anonymous):
+    strict = make_tenant("strict", policy={"on_send": {"override": "never"}})
+    forbidden = api.post("/api/v1/overrides", json=dismissal, headers=strict.auth)
+    assert [r.status_code for r in (recorded, unknown, anonymous, forbidden)] == [201, 400, 401, 403]
+    for reply in (recorded, unknown, anonymous, forbidden):
         check(doc, "/api/v1/overrides", "post", reply)
 
 
