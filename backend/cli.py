@@ -298,6 +298,7 @@ def gmail_deployment(base_url: str, output: str) -> None:
 # --- organisations, API keys, contacts -----------------------------------
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_MS_TENANT_HELP = "The Entra ID Directory (tenant) ID whose users sign in to this organisation from Outlook (a GUID)."
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -325,7 +326,15 @@ def org() -> None:
     show_default=True,
     help="Default language of findings.",
 )
-def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, name: str | None, locale: str) -> None:
+@click.option("--microsoft-tenant", metavar="TENANT_ID", help=_MS_TENANT_HELP)
+def org_create(
+    slug: str,
+    domains: tuple[str, ...],
+    postal_address: str | None,
+    name: str | None,
+    locale: str,
+    microsoft_tenant: str | None,
+) -> None:
     """Create organisation SLUG (migrates the database first)."""
     from backend.storage import queries
     from backend.storage.contacts import audit
@@ -346,6 +355,7 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
         with database.session() as session:
             if queries.org_by_slug(session, slug) is not None:
                 raise BadRequest(f"organisation {slug!r} already exists")
+            tenant = _free_tenant(session, microsoft_tenant, slug) if microsoft_tenant is not None else None
             now = default_clock().now()
             created = queries.upsert_org(
                 session,
@@ -356,9 +366,48 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
                 postal_address=(postal_address or "").strip() or None,
                 default_locale=locale,
                 policy={},
+                microsoft_tenant=tenant,
             )
-            audit(session, created, _cli_actor(), now, "org.create", {"domains": clean_domains, "locale": locale})
+            details = {"domains": clean_domains, "locale": locale, "microsoft_tenant": tenant}
+            audit(session, created, _cli_actor(), now, "org.create", details)
     click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); next: sendwise apikey create --org {slug}")
+
+
+@org.command("update")
+@click.argument("slug")
+@click.option(
+    "--microsoft-tenant", metavar="TENANT_ID", help=_MS_TENANT_HELP + " An empty value removes it.", required=True
+)
+def org_update(slug: str, microsoft_tenant: str) -> None:
+    """Change organisation SLUG's settings."""
+    from backend.storage.contacts import audit
+    from backend.storage.migrate import upgrade
+
+    with open_database() as database:
+        upgrade(database)
+        with database.session() as session:
+            organisation = _org(session, slug, database)
+            tenant = _free_tenant(session, microsoft_tenant, organisation.slug) if microsoft_tenant.strip() else None
+            organisation.microsoft_tenant = tenant
+            shown = organisation.slug
+            audit(
+                session, organisation, _cli_actor(), default_clock().now(), "org.update", {"microsoft_tenant": tenant}
+            )
+    click.echo(f"organisation '{shown}': Microsoft tenant {tenant or 'none'}")
+
+
+def _free_tenant(session, tenant: str, slug: str) -> str:
+    """`tenant` as stored (lower case), if it is a tenant id no other organisation has."""
+    from backend.microsoft_auth import TENANT_ID
+    from backend.storage import queries
+
+    tenant = tenant.strip().lower()
+    if not TENANT_ID.match(tenant):
+        raise BadRequest(f"invalid Microsoft tenant id {tenant!r}: the Directory (tenant) ID, a GUID")
+    holder = queries.org_by_microsoft_tenant(session, tenant)
+    if holder is not None and holder.slug != slug:
+        raise BadRequest(f"Microsoft tenant {tenant} already belongs to organisation '{holder.slug}'")
+    return tenant
 
 
 @org.command("list")

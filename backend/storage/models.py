@@ -81,6 +81,8 @@ class Organisation(Base):
     # Sent messages before this moment have no band rows any more
     # (sent.prune_bands): the band index only covers the lookup window.
     bands_pruned_before: Mapped[datetime | None] = mapped_column()
+    # The Entra ID tenant whose signed-in users belong here (`tid` claim).
+    microsoft_tenant: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class User(Base):
