@@ -42,6 +42,7 @@ _PROXY_HEADERS = ("Forwarded", "X-Forwarded-For", "X-Real-IP")
 _HOST = re.compile(r"(?:\[(?P<ipv6>[0-9a-f:.]+)\]|(?P<name>[^:\[\]]+))(?::\d{1,5})?")
 _GOOGLE_CERTS = "sendwise.google_certs"
 _MICROSOFT_KEYS = "sendwise.microsoft_keys"
+_BACKFILLS = "sendwise.backfills"
 
 
 @dataclass(frozen=True)
@@ -158,6 +159,8 @@ def _caller_from_identity_token(token: str, session: Session) -> Caller:
     if member.org is None or member.user is None:
         raise ApiError(403, "not_set_up", member.refusal)
     session.commit()  # the user created on first use; nothing else is pending this early
+    if member.method == "microsoft":
+        _backfill_on_sign_in(member.org, member.email, token)
     return Caller(org=member.org, actor=f"{member.method}:{member.email}", method=member.method, user_id=member.user.id)
 
 
@@ -195,6 +198,24 @@ def _google_member(token: str, session: Session, now) -> identity.Member:
     except gmail_auth.TokenRejected as exc:
         raise ApiError(401, "unauthorized", f"Google ID token rejected: {exc}") from None
     return identity.google_member(session, claims, now)
+
+
+def _backfill_on_sign_in(org: Organisation, email: str, token: str) -> None:
+    """Read the user's Sent Items in the background: on the first sign-in,
+    then now and again (backend/backfill.py). Needs the app's secret for
+    the on-behalf-of exchange; without it there is simply no backfill."""
+    runner = current_app.extensions.get(_BACKFILLS)
+    if runner is None:
+        from backend import backfill  # msal and requests only where they are used
+
+        settings = backfill.Settings.from_config(current_app.config)
+        if settings is None or not current_app.config.get("MS_BACKFILL", True):
+            return
+        runner = current_app.extensions.setdefault(
+            _BACKFILLS, backfill.Backfills(current_app.extensions["sendwise.db"], settings, app_clock())
+        )
+    if org.microsoft_tenant:
+        runner.on_sign_in(org.id, org.microsoft_tenant, email, token)
 
 
 def microsoft_keys() -> microsoft_auth.MicrosoftKeys:

@@ -18,6 +18,7 @@ import click
 from backend.clock import default_clock
 from backend.connectors.cli import crm
 from backend.errors import BadRequest
+from backend.mailbox_cli import mailbox
 
 if TYPE_CHECKING:
     from backend.storage import Database
@@ -916,6 +917,7 @@ def _safe_url(url: str) -> str:
 
 
 cli.add_command(crm)
+cli.add_command(mailbox)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -311,6 +311,27 @@ class CrmSync(Base):
     last_success_started_at: Mapped[datetime | None] = mapped_column()
 
 
+class MailboxBackfill(Base):
+    """How far the sent mail of one mailbox has been read into fingerprints
+    (backend/backfill.py): `high_water` is the send time of the newest
+    message recorded, so the next run (after an interruption, or the
+    incremental one) starts there; `messages` counts what it recorded.
+    `error` is the one-line reason of the last failure, never mail text."""
+
+    __tablename__ = "mailbox_backfills"
+    __table_args__ = (UniqueConstraint("org_id", "provider", "mailbox"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))  # microsoft | google
+    mailbox: Mapped[str] = mapped_column(String(320))
+    high_water: Mapped[datetime | None] = mapped_column()
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(500))
+
+
 class ErasedAddress(Base):
     """An address erased at the person's request (`sendwise contacts
     erase`), so that a CRM sync or an import does not bring it back.
