@@ -130,22 +130,82 @@ def on_behalf_of_token(client: msal.ConfidentialClientApplication, user_token: s
     )
 
 
-class Graph:
-    """The few Graph calls a backfill makes, paged and throttling-aware."""
+@dataclass(frozen=True)
+class SentItem:
+    """One sent message, as the contract's draft (text included, in memory
+    only), with its send time and Message-ID; `draft` None when it cannot
+    be a sent record (no sender)."""
+
+    sent_at: datetime | None
+    draft: dict[str, Any] | None
+    message_id: str
+
+
+class JsonApi:
+    """GET JSON with a timeout, retrying 429/503/504 after their Retry-After
+    (bounded) and network errors after a growing pause."""
+
+    name = "the mail service"
+    provider = ""  # MailboxBackfill.provider of the mail read through it
 
     def __init__(
         self,
         base_url: str,
-        token: Callable[[], str],
+        token: Callable[[], str] | None,
         http: requests.Session,
         *,
         sleep: Callable[[float], None] = time.sleep,
     ):
         self.base_url = base_url.rstrip("/")
-        self._token = token
+        self._token = token  # None: `http` authorises its requests itself
         self._http = http
         self._sleep = sleep
-        self.waited = 0.0  # seconds spent waiting as Graph asked (Retry-After)
+        self.waited = 0.0  # seconds spent waiting as the service asked (Retry-After)
+
+    def sent_items(self, mailbox: str | None, since: datetime) -> Iterator[list[SentItem]]:
+        """Pages of the mail `mailbox` sent at or after `since`, oldest first."""
+        raise NotImplementedError
+
+    def _get(self, url: str, params: dict[str, str] | None, headers: dict[str, str]) -> dict[str, Any]:
+        name = self.name
+        for attempt in range(MAX_RETRIES + 1):
+            auth = {"Authorization": f"Bearer {self._token()}"} if self._token else {}
+            try:
+                response = self._http.get(
+                    url,
+                    params=params,
+                    headers={**headers, **auth, "Accept": "application/json"},
+                    timeout=TIMEOUT_SECONDS,
+                )
+            except requests.RequestException as exc:
+                if attempt == MAX_RETRIES:
+                    raise BackfillError(f"{name} could not be reached ({type(exc).__name__})") from None
+                self._wait(2**attempt)
+                continue
+            if response.status_code in (429, 503, 504) and attempt < MAX_RETRIES:
+                self._wait(_retry_after(response.headers.get("Retry-After"), default=2**attempt))
+                continue
+            if response.status_code != 200:
+                raise BackfillError(f"{name} answered {response.status_code} ({_service_error(response)})")
+            try:
+                data = response.json()
+            except ValueError:
+                raise BackfillError(f"{name} answered something other than JSON") from None
+            if not isinstance(data, dict):
+                raise BackfillError(f"{name} answered something other than a JSON object")
+            return data
+        raise BackfillError(f"{name} kept asking to wait; try again later")
+
+    def _wait(self, seconds: float) -> None:
+        self.waited += seconds
+        self._sleep(seconds)
+
+
+class Graph(JsonApi):
+    """The few Graph calls a backfill makes, paged and throttling-aware."""
+
+    name = "Graph"
+    provider = "microsoft"
 
     def users(self) -> Iterator[str]:
         """The mail addresses of the tenant's users (application permission)."""
@@ -156,7 +216,7 @@ class Graph:
                 if isinstance(mail, str) and "@" in mail:
                     yield mail.strip().lower()
 
-    def sent_items(self, mailbox: str | None, since: datetime) -> Iterator[list[dict[str, Any]]]:
+    def sent_items(self, mailbox: str | None, since: datetime) -> Iterator[list[SentItem]]:
         """Pages of the Sent Items sent at or after `since`, oldest first.
         `mailbox` None: the signed-in user's own (`/me`)."""
         who = "me" if mailbox is None else f"users/{quote(mailbox, safe='@')}"
@@ -169,7 +229,8 @@ class Graph:
             "$top": str(PAGE_SIZE),
         }
         # Plain text bodies: the fingerprint is of the text, and HTML would only be converted back.
-        yield from self._pages(url, params, headers={"Prefer": 'outlook.body-content-type="text"'})
+        for page in self._pages(url, params, headers={"Prefer": 'outlook.body-content-type="text"'}):
+            yield [_graph_item(item) for item in page]
 
     def _pages(
         self, url: str, params: dict[str, str] | None, headers: dict[str, str] | None = None
@@ -185,38 +246,6 @@ class Graph:
             link = data.get("@odata.nextLink")
             next_url = link if isinstance(link, str) and link else None
 
-    def _get(self, url: str, params: dict[str, str] | None, headers: dict[str, str]) -> dict[str, Any]:
-        for attempt in range(MAX_RETRIES + 1):
-            try:
-                response = self._http.get(
-                    url,
-                    params=params,
-                    headers={**headers, "Authorization": f"Bearer {self._token()}", "Accept": "application/json"},
-                    timeout=TIMEOUT_SECONDS,
-                )
-            except requests.RequestException as exc:
-                if attempt == MAX_RETRIES:
-                    raise BackfillError(f"Graph could not be reached ({type(exc).__name__})") from None
-                self._wait(2**attempt)
-                continue
-            if response.status_code in (429, 503, 504) and attempt < MAX_RETRIES:
-                self._wait(_retry_after(response.headers.get("Retry-After"), default=2**attempt))
-                continue
-            if response.status_code != 200:
-                raise BackfillError(f"Graph answered {response.status_code} ({_graph_error(response)})")
-            try:
-                data = response.json()
-            except ValueError:
-                raise BackfillError("Graph answered something other than JSON") from None
-            if not isinstance(data, dict):
-                raise BackfillError("Graph answered something other than a JSON object")
-            return data
-        raise BackfillError("Graph kept asking to wait; try again later")
-
-    def _wait(self, seconds: float) -> None:
-        self.waited += seconds
-        self._sleep(seconds)
-
 
 def _retry_after(value: str | None, *, default: float) -> float:
     try:
@@ -226,9 +255,11 @@ def _retry_after(value: str | None, *, default: float) -> float:
     return min(max(seconds, 0.0), MAX_RETRY_AFTER_SECONDS)
 
 
-def _graph_error(response: requests.Response) -> str:
+def _service_error(response: requests.Response) -> str:
     try:
-        code = response.json().get("error", {}).get("code")
+        error = response.json().get("error", {})
+        # Graph: {"error": {"code"}}; Google: {"error": {"status"}}.
+        code = error.get("code") if isinstance(error.get("code"), str) else error.get("status")
     except (ValueError, AttributeError):
         code = None
     return str(code or response.reason or "error")[:100]
@@ -249,25 +280,28 @@ def backfill_mailbox(
     database: Database,
     org_id: int,
     mailbox: str,
-    graph: Graph,
+    source: JsonApi,
     now: datetime,
     *,
     own_mailbox: bool = False,
     on_page: Callable[[Outcome], None] | None = None,
 ) -> Outcome:
-    """Read `mailbox`'s Sent Items since its high-water mark (at most
-    `WINDOW` back from `now`) into the organisation's sent history.
-    `own_mailbox`: read `/me` (a delegated token) rather than `/users/…`."""
+    """Read `mailbox`'s sent mail since its high-water mark (at most
+    `WINDOW` back from `now`) into the organisation's sent history. `source`
+    yields pages of `SentItem`s, oldest first (`Graph`, or
+    backend/gmail_backfill.py's `Gmail`).
+    `own_mailbox`: the signed-in user's own (`/me`, a delegated token)."""
     from nlp import InvalidRequest, sent_fingerprint  # the fingerprint must be the engine's
 
     mailbox = mailbox.strip().lower()
+    provider = source.provider
     outcome = Outcome(mailbox)
     with database.session() as session:
-        state = _state(session, org_id, mailbox)
+        state = _state(session, org_id, provider, mailbox)
         state.started_at, state.finished_at, state.error = now, None, None
         since = max(now - WINDOW, state.high_water) if state.high_water else now - WINDOW
     try:
-        for page in graph.sent_items(None if own_mailbox else mailbox, since):
+        for page in source.sent_items(None if own_mailbox else mailbox, since):
             with database.session() as session:
                 org = session.get(Organisation, org_id)
                 if org is None:
@@ -275,14 +309,13 @@ def backfill_mailbox(
                 newest, created_here = None, 0
                 for item in page:
                     outcome.seen += 1
-                    sent_at = _sent_at(item.get("sentDateTime"))
-                    draft = _draft(item)  # the text goes no further than the fingerprint
+                    sent_at, draft = item.sent_at, item.draft  # the text goes no further than the fingerprint
                     if sent_at is None or draft is None:
                         outcome.skipped += 1
                         continue
                     newest = sent_at if newest is None else max(newest, sent_at)
                     try:
-                        message = sent_fingerprint(draft["draft"])
+                        message = sent_fingerprint(draft)
                     except InvalidRequest:
                         outcome.skipped += 1
                         continue
@@ -293,12 +326,12 @@ def backfill_mailbox(
                         recipients=message.recipients,
                         sent_at=sent_at,
                         fingerprint=message.fingerprint,
-                        message_id=draft["message_id"],
+                        message_id=item.message_id,
                         indexed=sent.indexable(message),
                         subject="",  # interactions without a subject: no setting allows keeping it
                     )
                     created_here += created
-                state = _state(session, org_id, mailbox)
+                state = _state(session, org_id, provider, mailbox)
                 state.messages = (state.messages or 0) + created_here
                 if newest is not None and (state.high_water is None or newest > state.high_water):
                     state.high_water = newest
@@ -306,29 +339,29 @@ def backfill_mailbox(
             if on_page is not None:
                 on_page(outcome)
     except BackfillError as exc:
-        _finish(database, org_id, mailbox, now, str(exc))
+        _finish(database, org_id, provider, mailbox, now, str(exc))
         raise
-    _finish(database, org_id, mailbox, now, None)
+    _finish(database, org_id, provider, mailbox, now, None)
     return outcome
 
 
-def _finish(database: Database, org_id: int, mailbox: str, now: datetime, error: str | None) -> None:
+def _finish(database: Database, org_id: int, provider: str, mailbox: str, now: datetime, error: str | None) -> None:
     with database.session() as session:
-        state = _state(session, org_id, mailbox)
+        state = _state(session, org_id, provider, mailbox)
         state.finished_at = now
         state.error = error[:500] if error else None
 
 
-def _state(session, org_id: int, mailbox: str) -> MailboxBackfill:
+def _state(session, org_id: int, provider: str, mailbox: str) -> MailboxBackfill:
     found = session.scalar(
         select(MailboxBackfill).where(
             MailboxBackfill.org_id == org_id,
-            MailboxBackfill.provider == "microsoft",
+            MailboxBackfill.provider == provider,
             MailboxBackfill.mailbox == mailbox,
         )
     )
     if found is None:
-        found = MailboxBackfill(org_id=org_id, provider="microsoft", mailbox=mailbox, messages=0)
+        found = MailboxBackfill(org_id=org_id, provider=provider, mailbox=mailbox, messages=0)
         session.add(found)
         session.flush()
     return found
@@ -353,32 +386,44 @@ def _address(value: Any) -> dict[str, str] | None:
     return {"email": address, **({"name": name} if isinstance(name, str) and name else {})}
 
 
-def _draft(item: dict[str, Any]) -> dict[str, Any] | None:
-    """A Graph message as the contract's draft, with its Message-ID; None
-    when it has no sender."""
-    sender = _address(item.get("from"))
-    if sender is None:
-        return None
+def _graph_item(item: dict[str, Any]) -> SentItem:
+    """A Graph message as a `SentItem`."""
     raw_body = item.get("body")
     body: dict[str, Any] = raw_body if isinstance(raw_body, dict) else {}
-    content = body.get("content") if isinstance(body.get("content"), str) else ""
+    content = body.get("content")
     html = str(body.get("contentType", "")).lower() == "html"
-    lists = {
+    recipients = {
         field: [a for a in (_address(r) for r in (item.get(key) or []) if isinstance(r, dict)) if a]
         for field, key in (("to", "toRecipients"), ("cc", "ccRecipients"), ("bcc", "bccRecipients"))
     }
-    message_id = item.get("internetMessageId")
-    if not isinstance(message_id, str) or not message_id.strip() or not message_id.isascii():
-        message_id = f"graph:{item.get('id')}"
+    return SentItem(
+        sent_at=_sent_at(item.get("sentDateTime")),
+        draft=as_draft(_address(item.get("from")), recipients, content if isinstance(content, str) else "", html=html),
+        message_id=message_id(item.get("internetMessageId"), fallback=f"graph:{item.get('id')}"),
+    )
+
+
+def as_draft(
+    sender: dict[str, str] | None, recipients: dict[str, list[dict[str, str]]], content: str, *, html: bool
+) -> dict[str, Any] | None:
+    """The contract's draft of a sent message (no subject: it is not kept);
+    None without a sender."""
+    if sender is None:
+        return None
     return {
-        "draft": {
-            "from": sender,
-            **lists,
-            "subject": "",
-            "body": {"text": None if html else content, "html": content if html else None},
-        },
-        "message_id": message_id.strip()[:998],
+        "from": sender,
+        **recipients,
+        "subject": "",
+        "body": {"text": None if html else content, "html": content if html else None},
     }
+
+
+def message_id(value: Any, *, fallback: str) -> str:
+    """The RFC 5322 Message-ID as the add-in reports it, or the service's
+    own id when the message has none (drafts sent by some clients)."""
+    if not isinstance(value, str) or not value.strip() or not value.isascii():
+        value = fallback
+    return value.strip()[:998]
 
 
 # --- in the background, on a user's sign-in -----------------------------------

@@ -18,6 +18,8 @@
 | `SENDWISE_MS_OPENID_CONFIG_URL` | the multi-tenant v2.0 metadata | OpenID metadata whose `issuer` template (`{tenantid}`) and keys tokens are checked against |
 | `SENDWISE_MS_GRAPH_URL` | `https://graph.microsoft.com/v1.0` | Microsoft Graph, for the Sent Items backfill (another cloud, or a test stand-in) |
 | `SENDWISE_MS_AUTHORITY_HOST` | `https://login.microsoftonline.com` | where msal gets Graph tokens (`<host>/<tenant>`) |
+| `SENDWISE_GOOGLE_SERVICE_ACCOUNT_FILE` | none | JSON key of a service account with domain-wide delegation of gmail.readonly, for `sendwise mailbox backfill --google` |
+| `SENDWISE_GMAIL_API_URL` | `https://gmail.googleapis.com` | the Gmail API, for that backfill (a test stand-in) |
 | `SECRET_KEY` | none (`sendwise serve --demo` makes one up) | signs the admin page's session cookie; without it the admin page is off |
 | `SENDWISE_COOKIE_SECURE` | `1` | `0` lets the admin session cookie travel over plain http (only for a server on this machine) |
 """
@@ -75,6 +77,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         or "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
         "MS_GRAPH_URL": (env.get("SENDWISE_MS_GRAPH_URL") or "").strip().rstrip("/") or None,
         "MS_AUTHORITY_HOST": (env.get("SENDWISE_MS_AUTHORITY_HOST") or "").strip().rstrip("/") or None,
+        "GOOGLE_SERVICE_ACCOUNT_FILE": (env.get("SENDWISE_GOOGLE_SERVICE_ACCOUNT_FILE") or "").strip() or None,
+        "GMAIL_API_URL": (env.get("SENDWISE_GMAIL_API_URL") or "").strip().rstrip("/") or None,
         "GOOGLE_CERTS_URL": (env.get("SENDWISE_GOOGLE_CERTS_URL") or "").strip()
         or "https://www.googleapis.com/oauth2/v1/certs",
     }

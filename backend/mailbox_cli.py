@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 import click
 
@@ -30,61 +30,89 @@ def mailbox() -> None:
 @click.option(
     "--microsoft",
     is_flag=True,
-    required=True,
     help="From Microsoft 365 through Graph, with the app's Mail.Read application permission "
-    "(SENDWISE_MS_CLIENT_ID, SENDWISE_MS_CLIENT_SECRET).",
+    "(SENDWISE_MS_CLIENT_ID, SENDWISE_MS_CLIENT_SECRET); every mailbox of the organisation's tenant.",
 )
-@click.option("--mailbox", "only", metavar="EMAIL", help="Only this mailbox, not every mailbox of the tenant.")
+@click.option(
+    "--google",
+    is_flag=True,
+    help="From Google Workspace through the Gmail API, with a service account and domain-wide delegation "
+    "of gmail.readonly (SENDWISE_GOOGLE_SERVICE_ACCOUNT_FILE); the organisation's users, or --mailbox.",
+)
+@click.option("--mailbox", "only", multiple=True, metavar="EMAIL", help="Only this mailbox (repeat for several).")
 @click.option("-q", "--quiet", is_flag=True, help="No progress bar.")
-def backfill_command(org_slug: str, microsoft: bool, only: str | None, quiet: bool) -> None:
-    """Read the Sent Items of the last 90 days of each mailbox of organisation
-    SLUG's Microsoft tenant: each message's fingerprint, recipients and time,
-    and an interaction for each recipient who is a contact, as if the add-in
-    had reported it when it was sent. Idempotent per message, and resumable:
-    a second run reads only what was sent since the first."""
+def backfill_command(org_slug: str, microsoft: bool, google: bool, only: tuple[str, ...], quiet: bool) -> None:
+    """Read the sent mail of the last 90 days of organisation SLUG's
+    mailboxes: each message's fingerprint, recipients and time, and an
+    interaction for each recipient who is a contact, as if the add-in had
+    reported it when it was sent; nothing of the text is kept. Idempotent
+    per message, and resumable: a second run reads only what was sent since
+    the first."""
     from backend import backfill
     from backend.clock import default_clock
-    from backend.config import load_config
     from backend.storage import open_database
     from backend.storage.migrate import upgrade
 
+    if microsoft == google:
+        raise click.UsageError("say where the mail is: --microsoft or --google")
     clock = default_clock()
     with open_database() as database:
         upgrade(database)
         with database.session() as session:
             from backend.cli import _org
+            from backend.storage import users
 
             org = _org(session, org_slug, database)
             org_id, slug, tenant = org.id, org.slug, org.microsoft_tenant
-        if not tenant:
-            raise BackfillFailed(f"'{slug}' has no Microsoft tenant: sendwise org update {slug} --microsoft-tenant ID")
-        settings = backfill.Settings.from_config(load_config())
-        if settings is None:
-            raise BackfillFailed("set SENDWISE_MS_CLIENT_ID and SENDWISE_MS_CLIENT_SECRET (the Entra app registration)")
-        http = backfill.http_session()
+            members = [u.email for u in users.for_org(session, org)]
+        wanted = [m.strip().lower() for m in only if m.strip()]
         try:
-            client = backfill.confidential_client(settings, tenant, http)
-            graph = backfill.Graph(settings.graph_url, backfill.application_token(client), http)
-            mailboxes = [only.strip().lower()] if only else list(graph.users())
-            seen = recorded = 0
+            if microsoft:
+                sources = _microsoft(slug, tenant, wanted)
+            else:
+                sources = _google(wanted or members, slug)
+            seen = recorded = count = 0
             stream: TextIO = io.StringIO() if quiet else sys.stderr
-            with click.progressbar(
-                mailboxes,
-                label=f"{slug}: {len(mailboxes)} mailbox(es)",
-                file=stream,
-                show_pos=True,
-            ) as bar:
+            with click.progressbar(sources, label=slug, file=stream) as bar:
 
                 def on_page(outcome: backfill.Outcome) -> None:
                     # A mailbox can hold thousands of messages: say how far it got.
                     bar.label = f"{outcome.mailbox}: {outcome.seen} read"
                     bar.render_progress()
 
-                for address in bar:
-                    outcome = backfill.backfill_mailbox(database, org_id, address, graph, clock.now(), on_page=on_page)
-                    seen, recorded = seen + outcome.seen, recorded + outcome.recorded
+                for address, source in bar:
+                    outcome = backfill.backfill_mailbox(database, org_id, address, source, clock.now(), on_page=on_page)
+                    seen, recorded, count = seen + outcome.seen, recorded + outcome.recorded, count + 1
         except backfill.BackfillError as exc:
             raise BackfillFailed(f"backfill stopped: {exc} (run it again to resume)") from None
-        finally:
-            http.close()
-    click.echo(f"{slug}: {len(mailboxes)} mailbox(es), {seen} sent message(s) read, {recorded} new")
+    click.echo(f"{slug}: {count} mailbox(es), {seen} sent message(s) read, {recorded} new")
+
+
+def _microsoft(slug: str, tenant: str | None, wanted: list[str]) -> list[tuple[str, Any]]:
+    from backend import backfill
+    from backend.config import load_config
+
+    if not tenant:
+        raise BackfillFailed(f"'{slug}' has no Microsoft tenant: sendwise org update {slug} --microsoft-tenant ID")
+    settings = backfill.Settings.from_config(load_config())
+    if settings is None:
+        raise BackfillFailed("set SENDWISE_MS_CLIENT_ID and SENDWISE_MS_CLIENT_SECRET (the Entra app registration)")
+    http = backfill.http_session()
+    client = backfill.confidential_client(settings, tenant, http)
+    graph = backfill.Graph(settings.graph_url, backfill.application_token(client), http)
+    return [(address, graph) for address in (wanted or list(graph.users()))]
+
+
+def _google(mailboxes: list[str], slug: str) -> list[tuple[str, Any]]:
+    from backend import gmail_backfill
+    from backend.config import load_config
+
+    config = load_config()
+    path = config["GOOGLE_SERVICE_ACCOUNT_FILE"]
+    if not path:
+        raise BackfillFailed("set SENDWISE_GOOGLE_SERVICE_ACCOUNT_FILE to the service account's JSON key file")
+    if not mailboxes:
+        raise BackfillFailed(f"'{slug}' has no users yet: name the mailboxes with --mailbox")
+    info = gmail_backfill.service_account_info(path)
+    base = config["GMAIL_API_URL"] or gmail_backfill.GMAIL_URL
+    return [(address, gmail_backfill.Gmail(info, address, base)) for address in mailboxes]

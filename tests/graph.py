@@ -74,6 +74,7 @@ def graph_service(tmp: Path, client_id: str) -> Iterator[GraphState]:
 
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body go out in separate writes
 
         def do_GET(self):
             import time
