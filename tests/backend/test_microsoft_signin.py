@@ -221,3 +221,19 @@ def test_org_create_and_update_set_the_tenant(sendwise_cli, database):
     assert cleared.returncode == 0, cleared.stderr.decode()
     with database.session() as session:
         assert session.scalar(select(Organisation.microsoft_tenant).where(Organisation.slug == "other")) is None
+
+
+# --- what the add-in asks before it signs in ---------------------------------
+
+
+def test_the_add_in_learns_the_client_id_and_scope_without_credentials(make_app):
+    with serving(make_app(DEMO_MODE=False, MS_CLIENT_ID=CLIENT_ID)) as base:
+        reply = Http(base).get("/api/v1/signin")
+    assert reply.status == 200
+    assert reply.json()["microsoft"] == {
+        "client_id": CLIENT_ID,
+        "scopes": [f"{AUDIENCE}/access_as_user"],
+        "authority": "https://login.microsoftonline.com/organizations",
+    }
+    with serving(make_app(DEMO_MODE=False)) as base:
+        assert Http(base).get("/api/v1/signin").json() == {"microsoft": None}
