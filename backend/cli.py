@@ -258,8 +258,13 @@ def manifest_command(base_url: str, addin_id: str | None) -> None:
     """Print the Outlook add-in manifest for a server at URL (sideload it,
     or upload it in the Microsoft 365 admin centre)."""
     from backend import manifest
+    from backend.config import load_config
 
-    click.echo(manifest.render(base_url, addin_id), nl=False)
+    config = load_config()  # SENDWISE_MS_CLIENT_ID: Office SSO's app
+    text = manifest.render(
+        base_url, addin_id, microsoft_client_id=config["MS_CLIENT_ID"], microsoft_audience=config["MS_AUDIENCE"]
+    )
+    click.echo(text, nl=False)
 
 
 @cli.group()
