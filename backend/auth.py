@@ -152,13 +152,11 @@ def _caller_from_identity_token(token: str, session: Session) -> Caller:
     except jwt.PyJWTError:
         raise ApiError(401, "unauthorized", "bearer token is not a readable JWT") from None
     now = app_clock().now()
-    if unverified.get("iss") in gmail_auth.ISSUERS:
-        member = _google_member(token, session, now)
-    else:
-        member = _microsoft_member(token, session, now)
+    verify = _google_member if unverified.get("iss") in gmail_auth.ISSUERS else _microsoft_member
+    # Commits the user created on first use; nothing else is pending this early.
+    member = identity.committed(session, lambda: verify(token, session, now))
     if member.org is None or member.user is None:
         raise ApiError(403, "not_set_up", member.refusal)
-    session.commit()  # the user created on first use; nothing else is pending this early
     if member.method == "microsoft":
         _backfill_on_sign_in(member.org, member.email, token)
     return Caller(org=member.org, actor=f"{member.method}:{member.email}", method=member.method, user_id=member.user.id)

@@ -295,6 +295,6 @@ def _verified_user(event: AddonEvent) -> GmailUser:
     except TokenRejected as exc:
         raise ApiError(401, "unauthorized", f"user ID token rejected: {exc}") from None
     session = db.session()
-    member = identity.google_member(session, claims, app_clock().now())
-    session.commit()  # the user created on first use
+    now = app_clock().now()
+    member = identity.committed(session, lambda: identity.google_member(session, claims, now))
     return GmailUser(email=member.email, org=member.org, method="google")

@@ -11,9 +11,11 @@ the caller says "sendwise is not set up for your organisation".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from backend import gmail_auth, microsoft_auth
@@ -50,3 +52,17 @@ def google_member(session: Session, claims: gmail_auth.Claims, now: datetime) ->
 def _member(session: Session, org: Organisation | None, email: str, now: datetime, method: str, where: str) -> Member:
     user = users.member(session, org, email, now) if org is not None else None
     return Member(email=email, org=org, user=user, method=method, where=where)
+
+
+def committed(session: Session, resolve: Callable[[], Member]) -> Member:
+    """`resolve()`, committed. Two first requests of one user at once both
+    try to create the user; the loser's insert breaks the unique (org,
+    email) constraint, and resolving again finds the winner's row."""
+    try:
+        member = resolve()
+        session.commit()
+    except IntegrityError:
+        session.rollback()
+        member = resolve()
+        session.commit()
+    return member

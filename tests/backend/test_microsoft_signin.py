@@ -237,3 +237,13 @@ def test_the_add_in_learns_the_client_id_and_scope_without_credentials(make_app)
     }
     with serving(make_app(DEMO_MODE=False)) as base:
         assert Http(base).get("/api/v1/signin").json() == {"microsoft": None}
+
+
+def test_simultaneous_first_requests_of_one_user_all_succeed(api, platform, contoso, clock, database):
+    from concurrent.futures import ThreadPoolExecutor
+
+    token = platform.token(clock.now(), email="new.user@contoso.example")
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = list(pool.map(lambda _: call(api, token).status, range(16)))
+    assert statuses == [404] * 16, statuses
+    assert members(database) == [("contoso", "new.user@contoso.example", "member")]
