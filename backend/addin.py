@@ -49,7 +49,10 @@ def index():
 @bp.get("/addin/manifest.xml")
 def manifest_xml():
     """The manifest for this server: sideload it, or hand it to the admin centre."""
-    body = manifest.render(public_base())
+    config = current_app.config
+    body = manifest.render(
+        public_base(), microsoft_client_id=config.get("MS_CLIENT_ID"), microsoft_audience=config.get("MS_AUDIENCE")
+    )
     response = Response(body, mimetype="application/xml")
     response.headers["Cache-Control"] = "no-cache"
     return response

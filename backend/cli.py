@@ -18,6 +18,7 @@ import click
 from backend.clock import default_clock
 from backend.connectors.cli import crm
 from backend.errors import BadRequest
+from backend.mailbox_cli import mailbox
 
 if TYPE_CHECKING:
     from backend.storage import Database
@@ -257,8 +258,13 @@ def manifest_command(base_url: str, addin_id: str | None) -> None:
     """Print the Outlook add-in manifest for a server at URL (sideload it,
     or upload it in the Microsoft 365 admin centre)."""
     from backend import manifest
+    from backend.config import load_config
 
-    click.echo(manifest.render(base_url, addin_id), nl=False)
+    config = load_config()  # SENDWISE_MS_CLIENT_ID: Office SSO's app
+    text = manifest.render(
+        base_url, addin_id, microsoft_client_id=config["MS_CLIENT_ID"], microsoft_audience=config["MS_AUDIENCE"]
+    )
+    click.echo(text, nl=False)
 
 
 @cli.group()
@@ -298,6 +304,7 @@ def gmail_deployment(base_url: str, output: str) -> None:
 # --- organisations, API keys, contacts -----------------------------------
 
 _SLUG = re.compile(r"^[a-z0-9](?:[a-z0-9-]{0,62}[a-z0-9])?$")
+_MS_TENANT_HELP = "The Entra ID Directory (tenant) ID whose users sign in to this organisation from Outlook (a GUID)."
 _DOMAIN = re.compile(r"^(?=.{1,253}$)(?:[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$")
 
 
@@ -325,7 +332,15 @@ def org() -> None:
     show_default=True,
     help="Default language of findings.",
 )
-def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, name: str | None, locale: str) -> None:
+@click.option("--microsoft-tenant", metavar="TENANT_ID", help=_MS_TENANT_HELP)
+def org_create(
+    slug: str,
+    domains: tuple[str, ...],
+    postal_address: str | None,
+    name: str | None,
+    locale: str,
+    microsoft_tenant: str | None,
+) -> None:
     """Create organisation SLUG (migrates the database first)."""
     from backend.storage import queries
     from backend.storage.contacts import audit
@@ -346,6 +361,7 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
         with database.session() as session:
             if queries.org_by_slug(session, slug) is not None:
                 raise BadRequest(f"organisation {slug!r} already exists")
+            tenant = _free_tenant(session, microsoft_tenant, slug) if microsoft_tenant is not None else None
             now = default_clock().now()
             created = queries.upsert_org(
                 session,
@@ -356,9 +372,48 @@ def org_create(slug: str, domains: tuple[str, ...], postal_address: str | None, 
                 postal_address=(postal_address or "").strip() or None,
                 default_locale=locale,
                 policy={},
+                microsoft_tenant=tenant,
             )
-            audit(session, created, _cli_actor(), now, "org.create", {"domains": clean_domains, "locale": locale})
+            details = {"domains": clean_domains, "locale": locale, "microsoft_tenant": tenant}
+            audit(session, created, _cli_actor(), now, "org.create", details)
     click.echo(f"organisation '{slug}' created ({', '.join(clean_domains)}); next: sendwise apikey create --org {slug}")
+
+
+@org.command("update")
+@click.argument("slug")
+@click.option(
+    "--microsoft-tenant", metavar="TENANT_ID", help=_MS_TENANT_HELP + " An empty value removes it.", required=True
+)
+def org_update(slug: str, microsoft_tenant: str) -> None:
+    """Change organisation SLUG's settings."""
+    from backend.storage.contacts import audit
+    from backend.storage.migrate import upgrade
+
+    with open_database() as database:
+        upgrade(database)
+        with database.session() as session:
+            organisation = _org(session, slug, database)
+            tenant = _free_tenant(session, microsoft_tenant, organisation.slug) if microsoft_tenant.strip() else None
+            organisation.microsoft_tenant = tenant
+            shown = organisation.slug
+            audit(
+                session, organisation, _cli_actor(), default_clock().now(), "org.update", {"microsoft_tenant": tenant}
+            )
+    click.echo(f"organisation '{shown}': Microsoft tenant {tenant or 'none'}")
+
+
+def _free_tenant(session, tenant: str, slug: str) -> str:
+    """`tenant` as stored (lower case), if it is a tenant id no other organisation has."""
+    from backend.microsoft_auth import TENANT_ID
+    from backend.storage import queries
+
+    tenant = tenant.strip().lower()
+    if not TENANT_ID.match(tenant):
+        raise BadRequest(f"invalid Microsoft tenant id {tenant!r}: the Directory (tenant) ID, a GUID")
+    holder = queries.org_by_microsoft_tenant(session, tenant)
+    if holder is not None and holder.slug != slug:
+        raise BadRequest(f"Microsoft tenant {tenant} already belongs to organisation '{holder.slug}'")
+    return tenant
 
 
 @org.command("list")
@@ -867,6 +922,7 @@ def _safe_url(url: str) -> str:
 
 
 cli.add_command(crm)
+cli.add_command(mailbox)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -12,6 +12,14 @@
 | `SENDWISE_GMAIL_SERVICE_ACCOUNT` | none | the add-on's service account (`gcloud workspace-add-ons get-authorization`), the only caller accepted |
 | `SENDWISE_GMAIL_CLIENT_ID` | none | the add-on's OAuth client id (same command): the audience of the user's ID token |
 | `SENDWISE_GOOGLE_CERTS_URL` | Google's | where Google's token-signing certificates are fetched |
+| `SENDWISE_MS_CLIENT_ID` | none | the Entra app registration's client id; without it Microsoft tokens are refused |
+| `SENDWISE_MS_CLIENT_SECRET` | none | its client secret, for the Graph on-behalf-of exchange and `sendwise mailbox backfill` |
+| `SENDWISE_MS_AUDIENCE` | `api://<client id>` | the API's app ID URI, the audience of the add-in's access tokens (the client id is accepted too) |
+| `SENDWISE_MS_OPENID_CONFIG_URL` | the multi-tenant v2.0 metadata | OpenID metadata whose `issuer` template (`{tenantid}`) and keys tokens are checked against |
+| `SENDWISE_MS_GRAPH_URL` | `https://graph.microsoft.com/v1.0` | Microsoft Graph, for the Sent Items backfill (another cloud, or a test stand-in) |
+| `SENDWISE_MS_AUTHORITY_HOST` | `https://login.microsoftonline.com` | where msal gets Graph tokens (`<host>/<tenant>`) |
+| `SENDWISE_GOOGLE_SERVICE_ACCOUNT_FILE` | none | JSON key of a service account with domain-wide delegation of gmail.readonly, for `sendwise mailbox backfill --google` |
+| `SENDWISE_GMAIL_API_URL` | `https://gmail.googleapis.com` | the Gmail API, for that backfill (a test stand-in) |
 | `SECRET_KEY` | none (`sendwise serve --demo` makes one up) | signs the admin page's session cookie; without it the admin page is off |
 | `SENDWISE_COOKIE_SECURE` | `1` | `0` lets the admin session cookie travel over plain http (only for a server on this machine) |
 | `SENDWISE_OIDC_MICROSOFT_CLIENT_ID`, `..._CLIENT_SECRET` | none | "Sign in with Microsoft" on the admin page (an Entra app registration with the redirect URI `<server>/admin/sign-in/microsoft/callback`) |
@@ -69,6 +77,15 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "GMAIL_AUDIENCE": (env.get("SENDWISE_GMAIL_AUDIENCE") or "").strip().rstrip("/") or None,
         "GMAIL_SERVICE_ACCOUNT": (env.get("SENDWISE_GMAIL_SERVICE_ACCOUNT") or "").strip().lower() or None,
         "GMAIL_CLIENT_ID": (env.get("SENDWISE_GMAIL_CLIENT_ID") or "").strip() or None,
+        "MS_CLIENT_ID": (env.get("SENDWISE_MS_CLIENT_ID") or "").strip() or None,
+        "MS_CLIENT_SECRET": env.get("SENDWISE_MS_CLIENT_SECRET") or None,
+        "MS_AUDIENCE": (env.get("SENDWISE_MS_AUDIENCE") or "").strip() or None,
+        "MS_OPENID_CONFIG_URL": (env.get("SENDWISE_MS_OPENID_CONFIG_URL") or "").strip()
+        or "https://login.microsoftonline.com/common/v2.0/.well-known/openid-configuration",
+        "MS_GRAPH_URL": (env.get("SENDWISE_MS_GRAPH_URL") or "").strip().rstrip("/") or None,
+        "MS_AUTHORITY_HOST": (env.get("SENDWISE_MS_AUTHORITY_HOST") or "").strip().rstrip("/") or None,
+        "GOOGLE_SERVICE_ACCOUNT_FILE": (env.get("SENDWISE_GOOGLE_SERVICE_ACCOUNT_FILE") or "").strip() or None,
+        "GMAIL_API_URL": (env.get("SENDWISE_GMAIL_API_URL") or "").strip().rstrip("/") or None,
         "GOOGLE_CERTS_URL": (env.get("SENDWISE_GOOGLE_CERTS_URL") or "").strip()
         or "https://www.googleapis.com/oauth2/v1/certs",
         "OIDC": _oidc(env),

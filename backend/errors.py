@@ -4,9 +4,11 @@
 Error codes (stable, for clients to branch on):
   400 invalid_json, invalid_request (or the engine's own `InvalidRequest.code`),
       request_too_large, unsupported_content_type; invalid_eml (CLI input)
-  401 unauthorized
+  401 unauthorized · 403 not_set_up (a valid Microsoft/Google identity whose
+      tenant or domain no organisation claims)
   404 not_found · 405 method_not_allowed
-  500 internal_error · 503 engine_unavailable, demo_not_seeded
+  500 internal_error · 503 engine_unavailable, demo_not_seeded,
+      identity_provider_unavailable, google_certs_unavailable
 """
 
 from __future__ import annotations

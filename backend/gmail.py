@@ -31,14 +31,14 @@ from typing import Any
 from flask import Blueprint, current_app, jsonify, request
 from sqlalchemy import select
 
-from backend import analysis, db
+from backend import analysis, db, identity
 from backend.adapters.gmail_event import to_request
 from backend.addin import public_base
-from backend.auth import DEMO_ORG_SLUG, addressed_to_loopback, is_local
+from backend.auth import DEMO_ORG_SLUG, addressed_to_loopback, google_certs, is_local
 from backend.clock import app_clock
 from backend.connectors import gmail_api
 from backend.errors import ApiError, BadRequest
-from backend.gmail_auth import CertsUnavailable, GoogleCerts, TokenRejected, verify_id_token
+from backend.gmail_auth import CertsUnavailable, TokenRejected, verify_id_token
 from backend.storage import queries
 from backend.storage.models import Organisation, User
 from gmail_addon import cards, responses
@@ -48,7 +48,6 @@ from gmail_addon.text import t
 log = logging.getLogger("sendwise")
 bp = Blueprint("gmail", __name__, url_prefix="/gmail")
 ACTIONS = ("check_draft", "check_pasted", "insert")
-_CERTS = "sendwise.google_certs"
 
 
 @dataclass(frozen=True)
@@ -237,14 +236,6 @@ def _demo_user() -> GmailUser:
     return GmailUser(email=email.lower(), org=org, method="demo")
 
 
-def _certs() -> GoogleCerts:
-    url = current_app.config["GOOGLE_CERTS_URL"]
-    cached = current_app.extensions.get(_CERTS)
-    if cached is None or cached.url != url:
-        cached = current_app.extensions[_CERTS] = GoogleCerts(url)
-    return cached
-
-
 def _config(key: str, variable: str) -> str:
     value = current_app.config.get(key)
     if not value:
@@ -263,7 +254,7 @@ def _verify_google(header: str | None) -> None:
     # Google addresses the token to the URL it calls: the base, or the base and this endpoint's path.
     audiences = [audience, audience + request.path]
     try:
-        claims = verify_id_token(token.strip(), certs=_certs(), audiences=audiences, now=app_clock().now())
+        claims = verify_id_token(token.strip(), certs=google_certs(), audiences=audiences, now=app_clock().now())
     except CertsUnavailable as exc:
         raise ApiError(503, "google_certs_unavailable", str(exc)) from None
     except TokenRejected as exc:
@@ -296,10 +287,14 @@ def _verified_user(event: AddonEvent) -> GmailUser:
         raise ApiError(401, "unauthorized", "the event carries no user identity (authorizationEventObject.userIdToken)")
     client_id = _config("GMAIL_CLIENT_ID", "SENDWISE_GMAIL_CLIENT_ID")
     try:
-        claims = verify_id_token(event.user_id_token, certs=_certs(), audiences=[client_id], now=app_clock().now())
+        claims = verify_id_token(
+            event.user_id_token, certs=google_certs(), audiences=[client_id], now=app_clock().now()
+        )
     except CertsUnavailable as exc:
         raise ApiError(503, "google_certs_unavailable", str(exc)) from None
     except TokenRejected as exc:
         raise ApiError(401, "unauthorized", f"user ID token rejected: {exc}") from None
-    org = queries.org_by_domain(db.session(), claims.email.rpartition("@")[2])
-    return GmailUser(email=claims.email, org=org, method="google")
+    session = db.session()
+    now = app_clock().now()
+    member = identity.committed(session, lambda: identity.google_member(session, claims, now))
+    return GmailUser(email=member.email, org=member.org, method="google")

@@ -1,5 +1,7 @@
 """The Outlook add-in's manifest, written from the one template at the
-repository root (manifest.xml) for a deployment's base URL and Id."""
+repository root (manifest.xml) for a deployment's base URL and Id, and,
+with an Entra app registration, the `WebApplicationInfo` that Office SSO
+needs (nested app authentication needs nothing in the manifest)."""
 
 from __future__ import annotations
 
@@ -24,17 +26,46 @@ def template_id(template: Path = TEMPLATE) -> str:
     return found.group(1)
 
 
-def render(base_url: str, addin_id: str | None = None, *, template: Path = TEMPLATE) -> str:
+def render(
+    base_url: str,
+    addin_id: str | None = None,
+    *,
+    template: Path = TEMPLATE,
+    microsoft_client_id: str | None = None,
+    microsoft_audience: str | None = None,
+) -> str:
     """The manifest for an add-in served from `base_url` (scheme and host,
     optionally a port and a path prefix), with `addin_id` instead of the
     template's Id. Raises `BadRequest` for a base URL Outlook would refuse:
     Office loads add-ins over HTTPS only, so plain http is accepted for
-    this machine alone (the playground, tests)."""
+    this machine alone (the playground, tests). With `microsoft_client_id`
+    the manifest names the app Office SSO asks a token for: its resource is
+    `microsoft_audience`, else `api://<add-in host>/<client id>` (Office
+    wants the add-in's own host in it)."""
     base = normalise_base(base_url)
     text = template.read_text(encoding="utf-8")
     text = text.replace(TEMPLATE_BASE, base)
     if addin_id is not None:
         text = _ID.sub(f"<Id>{normalise_id(addin_id)}</Id>", text, count=1)
+    if microsoft_client_id:
+        try:
+            client = str(uuid.UUID(microsoft_client_id.strip()))
+        except ValueError:
+            raise BadRequest("SENDWISE_MS_CLIENT_ID must be the app's Application (client) ID, a GUID") from None
+        resource = microsoft_audience or f"api://{urlsplit(base).netloc}/{client}"
+        if any(c in resource for c in "<>&\"'"):
+            raise BadRequest("SENDWISE_MS_AUDIENCE contains characters that do not belong in a URI")
+        info = (
+            "      <WebApplicationInfo>\n"
+            f"        <Id>{client}</Id>\n"
+            f"        <Resource>{resource}</Resource>\n"
+            "        <Scopes>\n          <Scope>openid</Scope>\n          <Scope>profile</Scope>\n        </Scopes>\n"
+            "      </WebApplicationInfo>\n"
+        )
+        # Right after the 1.1 block's Resources, where its schema puts it.
+        head, sep, tail = text.rpartition("      </Resources>\n")
+        assert sep, "manifest template without the 1.1 block's Resources"
+        text = head + sep + info + tail
     return text
 
 

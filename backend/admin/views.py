@@ -757,7 +757,8 @@ def user_add() -> ResponseReturnValue:
     form = request.form
     email, role = form.get("email", "").strip().lower(), form.get("role", "viewer")
     session_ = db.session()
-    if any(u.email == email for u in user_store.for_org(session_, current_org())):  # not a silent password reset
+    # Not a silent password reset; a mailbox user (no password) may be given an account.
+    if any(u.email == email and u.password_hash for u in user_store.for_org(session_, current_org())):
         return _settings_page(
             400, {"email": _t("{email} already has an account.", email=email)}, email=email, role=role
         )

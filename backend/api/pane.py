@@ -1,10 +1,10 @@
 """What the add-in's task pane needs besides the report: the explanation
-of each finding code (its "Why?"), and the caller's organisation (the
-postal address its "Add postal address" fix inserts)."""
+of each finding code (its "Why?"), the caller's organisation (the postal
+address its "Add postal address" fix inserts), and how to sign in."""
 
 from __future__ import annotations
 
-from flask import jsonify, request
+from flask import current_app, jsonify, request
 
 from backend import analysis
 from backend.api import bp
@@ -44,3 +44,28 @@ def org():
     caller = current_caller()
     o = caller.org
     return jsonify({"slug": o.slug, "name": o.name, "domains": list(o.domains), "postal_address": o.postal_address})
+
+
+@bp.get("/signin")
+def signin():
+    """How the add-in gets a Microsoft token for this server, if it can: the
+    Entra app's client id and the scope to ask for (nested app
+    authentication needs both; Office SSO finds them in the manifest).
+    Public, like health: the add-in asks before it has any credential, and
+    a client id is not a secret.
+
+    200: `{"microsoft": {"client_id", "scopes", "authority"}}`, or
+    `{"microsoft": null}` without an app registration (API keys only).
+    """
+    client_id = current_app.config.get("MS_CLIENT_ID")
+    microsoft = None
+    if client_id:
+        audience = current_app.config.get("MS_AUDIENCE") or f"api://{client_id}"
+        microsoft = {
+            "client_id": client_id,
+            "scopes": [f"{audience}/access_as_user"],
+            "authority": "https://login.microsoftonline.com/organizations",
+        }
+    response = jsonify({"microsoft": microsoft})
+    response.headers["Cache-Control"] = "no-cache"
+    return response

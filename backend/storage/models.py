@@ -81,6 +81,8 @@ class Organisation(Base):
     # Sent messages before this moment have no band rows any more
     # (sent.prune_bands): the band index only covers the lookup window.
     bands_pruned_before: Mapped[datetime | None] = mapped_column()
+    # The Entra ID tenant whose signed-in users belong here (`tid` claim).
+    microsoft_tenant: Mapped[str | None] = mapped_column(String(64), unique=True, index=True)
 
 
 class User(Base):
@@ -310,6 +312,27 @@ class CrmSync(Base):
     run_id: Mapped[str | None] = mapped_column(String(32))
     heartbeat_at: Mapped[datetime | None] = mapped_column()
     last_success_started_at: Mapped[datetime | None] = mapped_column()
+
+
+class MailboxBackfill(Base):
+    """How far the sent mail of one mailbox has been read into fingerprints
+    (backend/backfill.py): `high_water` is the send time of the newest
+    message recorded, so the next run (after an interruption, or the
+    incremental one) starts there; `messages` counts what it recorded.
+    `error` is the one-line reason of the last failure, never mail text."""
+
+    __tablename__ = "mailbox_backfills"
+    __table_args__ = (UniqueConstraint("org_id", "provider", "mailbox"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
+    provider: Mapped[str] = mapped_column(String(16))  # microsoft | google
+    mailbox: Mapped[str] = mapped_column(String(320))
+    high_water: Mapped[datetime | None] = mapped_column()
+    messages: Mapped[int] = mapped_column(Integer, default=0)
+    started_at: Mapped[datetime | None] = mapped_column()
+    finished_at: Mapped[datetime | None] = mapped_column()
+    error: Mapped[str | None] = mapped_column(String(500))
 
 
 class ErasedAddress(Base):

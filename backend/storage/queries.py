@@ -32,6 +32,10 @@ def org_by_domain(session: Session, domain: str) -> Organisation | None:
     return None
 
 
+def org_by_microsoft_tenant(session: Session, tenant_id: str) -> Organisation | None:
+    return session.scalar(select(Organisation).where(Organisation.microsoft_tenant == tenant_id.strip().lower()))
+
+
 def upsert_org(session: Session, slug: str, now: datetime, **fields: Any) -> Organisation:
     """Create the organisation `slug` (created at `now`) or update the given fields."""
     org = org_by_slug(session, slug)

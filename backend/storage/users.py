@@ -1,6 +1,8 @@
 """People who sign in to the admin page: their role (admin or viewer), a
 password hash (backend/passwords.py) and the lock-out after repeated
-failures. Time comes from the caller, as everywhere in storage."""
+failures; and mailbox users (role `member`, no password), created the
+first time Outlook or Gmail vouches for them. Time comes from the caller,
+as everywhere in storage."""
 
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ from backend.storage.errors import InvalidValue
 from backend.storage.models import Organisation, User
 
 ROLES = ("admin", "viewer")
+MEMBER = "member"  # signs in with a Microsoft or Google identity, never to the admin page
 MAX_FAILURES = 5  # wrong passwords in a row before the account locks
 LOCK_FOR = timedelta(minutes=15)
 
@@ -56,6 +59,21 @@ def create(session: Session, org: Organisation, email: str, role: str, password:
     user.failed_sign_ins = 0
     user.locked_until = None
     session.flush()
+    return user
+
+
+def member(session: Session, org: Organisation, email: str, now: datetime) -> User:
+    """The user `email` of `org`, created as a `member` on first use. An
+    existing account keeps its role: an admin who also writes mail stays an
+    admin."""
+    email = email.strip().lower()
+    if "@" not in email or len(email) > 320:
+        raise InvalidValue(f"{email!r} is not an email address")
+    user = session.scalar(select(User).where(User.org_id == org.id, User.email == email))
+    if user is None:
+        user = User(org_id=org.id, email=email, role=MEMBER, created_at=now)
+        session.add(user)
+        session.flush()
     return user
 
 

@@ -5,6 +5,7 @@ a deployment by `sendwise manifest`."""
 from __future__ import annotations
 
 import json
+import os
 import re
 import subprocess
 import sys
@@ -15,7 +16,8 @@ import pytest
 from lxml import etree
 
 from backend import manifest
-from tests.conftest import PROJECT_ROOT
+from backend.errors import BadRequest
+from tests.conftest import PROJECT_ROOT, Http, serving
 
 SCHEMAS = Path(__file__).parent / "schemas" / "office"
 NS = {
@@ -168,3 +170,48 @@ def test_the_server_serves_the_manifest_for_its_own_address(schema, http):
     text = reply.body.decode()
     assert_valid(schema, text)
     assert urls(text)["JSRuntime.Url"] == f"{http.base}/addin/onsend.js"
+
+
+# --- Office SSO: the Entra app in WebApplicationInfo -----------------------
+
+CLIENT_ID = "6f1c2a3b-0000-4000-8000-00000000a11d"
+
+
+def test_with_an_entra_app_the_manifest_names_it_for_office_sso(schema):
+    text = manifest.render("https://sendwise.example.com", microsoft_client_id=CLIENT_ID)
+    doc = assert_valid(schema, text)
+    info = doc.find(".//m11:WebApplicationInfo", NS)
+    assert info is not None
+    assert info.findtext("m11:Id", namespaces=NS) == CLIENT_ID
+    assert info.findtext("m11:Resource", namespaces=NS) == f"api://sendwise.example.com/{CLIENT_ID}"
+    assert [s.text for s in info.findall("m11:Scopes/m11:Scope", NS)] == ["openid", "profile"]
+    chosen = manifest.render(
+        "https://sendwise.example.com", microsoft_client_id=CLIENT_ID, microsoft_audience="api://sso.example.com/x"
+    )
+    assert "<Resource>api://sso.example.com/x</Resource>" in chosen
+    assert "WebApplicationInfo" not in manifest.render("https://sendwise.example.com")
+
+
+def test_a_client_id_that_is_not_a_guid_is_refused():
+    with pytest.raises(BadRequest, match="SENDWISE_MS_CLIENT_ID"):
+        manifest.render("https://sendwise.example.com", microsoft_client_id="sendwise-app")
+
+
+def test_sendwise_manifest_takes_the_app_from_the_environment(schema):
+    result = subprocess.run(
+        [sys.executable, "-m", "backend.cli", "manifest", "--base-url", "https://sendwise.example.com"],
+        capture_output=True,
+        cwd=PROJECT_ROOT,
+        timeout=120,
+        env={**os.environ, "SENDWISE_MS_CLIENT_ID": CLIENT_ID},
+    )
+    assert result.returncode == 0, result.stderr
+    doc = assert_valid(schema, result.stdout.decode())
+    assert doc.findtext(".//m11:WebApplicationInfo/m11:Id", namespaces=NS) == CLIENT_ID
+
+
+def test_the_served_manifest_names_the_servers_app(schema, make_app, demo_org):
+    with serving(make_app(MS_CLIENT_ID=CLIENT_ID)) as base:
+        reply = Http(base).get("/addin/manifest.xml")
+    doc = assert_valid(schema, reply.body.decode())
+    assert doc.findtext(".//m11:WebApplicationInfo/m11:Resource", namespaces=NS) == f"api://{base[7:]}/{CLIENT_ID}"

@@ -67,7 +67,9 @@ def test_each_key_is_new(make_tenant):
     [
         pytest.param("Bearer sw_" + "A" * 43, "unknown API key", id="unknown-key"),
         pytest.param("Bearer sw_", "unknown API key", id="prefix-only"),
-        pytest.param("Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "identity tokens", id="jwt"),
+        pytest.param(
+            "Bearer eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiIxIn0.c2ln", "Microsoft sign-in is not configured", id="jwt"
+        ),
         pytest.param("Bearer some-token", "unrecognised bearer token", id="not-a-key"),
         pytest.param("Basic dXNlcjpwdw==", "Bearer <token>", id="basic-auth"),
     ],

@@ -26,6 +26,7 @@ ARGS = {
     "sent prune": [],
     "crm sync hubspot": ["--token-env", "HUBSPOT_TOKEN"],
     "crm status": [],
+    "mailbox backfill": ["--microsoft"],
     "user create": ["--email", "anna@acme.cn", "--role", "admin", "--password-stdin"],
 }
 

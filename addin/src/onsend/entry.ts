@@ -4,6 +4,7 @@
 // handler must be associated as soon as the file runs.
 
 import type { OfficeLike } from "../shared/office";
+import type { AuthLike } from "../shared/signin";
 import { createOnMessageSendHandler } from "./handler";
 
 // The server replaces this with its own address when it serves the file:
@@ -17,8 +18,11 @@ function defaultBase(): string {
 }
 
 declare const Office: OfficeLike | undefined;
+declare const OfficeRuntime: { auth?: AuthLike } | undefined;
 
 if (typeof Office !== "undefined" && Office.actions) {
-  const handler = createOnMessageSendHandler({ office: Office, defaultBase: defaultBase() });
+  // OfficeRuntime.auth works in event handlers, where Office.auth's UI is blocked.
+  const auth = typeof OfficeRuntime !== "undefined" ? (OfficeRuntime.auth ?? null) : null;
+  const handler = createOnMessageSendHandler({ office: Office, defaultBase: defaultBase(), auth });
   Office.actions.associate("onMessageSendHandler", handler as (event: never) => void);
 }

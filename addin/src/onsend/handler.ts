@@ -8,6 +8,7 @@ import { pickLocale } from "../shared/i18n";
 import type { OfficeLike } from "../shared/office";
 import { readDraft, toRequest } from "../shared/request";
 import { loadSettings, rememberOnSend, serverConfig } from "../shared/settings";
+import { Credentials, environment, microsoftApp, officeDeps, type AuthLike, type SignInDeps } from "../shared/signin";
 import { onSendPolicy } from "../shared/types";
 import { decide, type CompletedOptions, type Outcome } from "./decide";
 
@@ -28,6 +29,10 @@ export interface HandlerDeps {
   setTimeout?: (fn: () => void, ms: number) => unknown;
   clearTimeout?: (handle: unknown) => void;
   now?: () => number;
+  /** OfficeRuntime.auth (SSO without UI), if the runtime has it. */
+  auth?: AuthLike | null;
+  /** How tokens are got (default: MSAL's NAA and SSO, never a sign-in window). */
+  signIn?: SignInDeps;
 }
 
 export function createOnMessageSendHandler(deps: HandlerDeps): (event: SendEvent) => Promise<void> {
@@ -69,7 +74,13 @@ export function createOnMessageSendHandler(deps: HandlerDeps): (event: SendEvent
 
     let outcome: Outcome;
     let request;
-    const server = serverConfig(settings, deps.defaultBase);
+    const base = serverConfig(settings, deps.defaultBase);
+    // Asked while the draft is read: the deadline counts from the start.
+    const credentials = microsoftApp(base.baseUrl, deps.fetch, controller?.signal).then(
+      (app) =>
+        new Credentials(environment(office, deps.auth, app, settings.apiKey), deps.signIn ?? officeDeps(deps.auth, false)),
+    );
+    const server = { ...base, bearer: async () => (await credentials).bearer() };
     try {
       const item = office.context.mailbox.item;
       if (!item) throw new Error("no item");

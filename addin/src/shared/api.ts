@@ -6,6 +6,8 @@ import type { AnalysisRequest, Report } from "./types";
 export interface ServerConfig {
   baseUrl: string; // scheme://host[:port][/prefix], no trailing slash
   apiKey?: string | null;
+  /** The bearer for each request (a Microsoft token, or the API key); wins over `apiKey`. */
+  bearer?: () => Promise<string | null>;
 }
 
 export type FailureKind = "network" | "timeout" | "auth" | "http";
@@ -30,20 +32,30 @@ export interface CallOptions {
   keepalive?: boolean;
 }
 
-function headers(config: ServerConfig, withBody: boolean): Record<string, string> {
+function headers(bearer: string | null | undefined, withBody: boolean): Record<string, string> {
   const h: Record<string, string> = { Accept: "application/json" };
   if (withBody) h["Content-Type"] = "application/json";
-  if (config.apiKey) h.Authorization = `Bearer ${config.apiKey}`;
+  if (bearer) h.Authorization = `Bearer ${bearer}`;
   return h;
+}
+
+async function credential(config: ServerConfig): Promise<string | null | undefined> {
+  if (!config.bearer) return config.apiKey;
+  try {
+    return await config.bearer();
+  } catch (err) {
+    throw new ServerError("auth", err instanceof Error ? err.message : String(err), undefined, "sign_in_failed");
+  }
 }
 
 async function request<T>(config: ServerConfig, method: string, path: string, body: unknown, options: CallOptions): Promise<T> {
   const doFetch = options.fetch ?? ((input: string, init: RequestInit) => fetch(input, init));
+  const bearer = await credential(config);
   let response: Response;
   try {
     response = await doFetch(config.baseUrl + path, {
       method,
-      headers: headers(config, body !== undefined),
+      headers: headers(bearer, body !== undefined),
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: options.signal,
       keepalive: options.keepalive,

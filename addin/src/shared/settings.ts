@@ -1,6 +1,7 @@
 // What the add-in keeps in the mailbox's roaming settings (they follow the
 // user to every Outlook client): the server, the organisation's API key
-// until sign-in exists, the language chosen in the pane, and the last
+// (the fallback when signing in with Microsoft is not possible: see
+// signin.ts), the language chosen in the pane, and the last
 // on-send policy seen, so the on-send check knows the organisation's
 // fail-open or fail-closed choice when the server cannot be reached.
 

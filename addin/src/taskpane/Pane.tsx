@@ -157,13 +157,17 @@ function ErrorState({ state, onRetry }: { state: PaneState; onRetry: () => void 
   const { locale, error } = state;
   if (!error) return null;
   const line =
-    error.kind === "auth"
-      ? t(locale, "error.auth")
-      : error.kind === "read"
-        ? t(locale, "error.read")
-        : error.kind === "http"
-          ? t(locale, "error.http", { message: error.message ?? "" })
-          : t(locale, "error.unreachable");
+    error.code === "not_set_up"
+      ? (error.message ?? t(locale, "error.auth")) // the server's reason: "sendwise is not set up for your organisation …"
+      : error.code === "sign_in_failed"
+        ? t(locale, "error.signIn", { message: error.message ?? "" })
+        : error.kind === "auth"
+          ? t(locale, "error.auth")
+          : error.kind === "read"
+            ? t(locale, "error.read")
+            : error.kind === "http"
+              ? t(locale, "error.http", { message: error.message ?? "" })
+              : t(locale, "error.unreachable");
   const onSend = state.settings.onSend.unreachable === "hold" ? t(locale, "error.onSendHold") : t(locale, "error.onSendSend");
   return (
     <MessageBar intent="error" layout="multiline" data-error={error.kind}>

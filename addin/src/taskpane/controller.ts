@@ -7,6 +7,7 @@ import { pickLocale, t, type Locale } from "../shared/i18n";
 import { call, RECIPIENTS_CHANGED, CoercionType, type ItemLike, type OfficeLike } from "../shared/office";
 import { readBody, readDraft, requestKey, toRequest, unusableRecipients, type DraftData } from "../shared/request";
 import { loadSettings, rememberOnSend, saveSettings, serverConfig, type Settings } from "../shared/settings";
+import { Credentials, environment, microsoftApp, officeDeps, type AuthLike, type SignInDeps } from "../shared/signin";
 import { onSendPolicy, type Finding, type Report } from "../shared/types";
 import { appendLine, fixFor, insertAtCursor, moveExternalToBcc, removeSelectedLine, type FixKind } from "./fixes";
 
@@ -26,7 +27,7 @@ export interface PaneState {
   locale: Locale;
   checking: boolean;
   report: Report | null;
-  error: { kind: ErrorKind; message?: string } | null;
+  error: { kind: ErrorKind; message?: string; code?: string } | null;
   analysedAt: number | null;
   noRecipients: boolean;
   unusable: string[];
@@ -45,6 +46,10 @@ export interface ControllerDeps {
   fetch?: api.FetchLike;
   pollMs?: number;
   now?: () => number;
+  /** Office.auth (SSO) of the pane's Office.js, if it has one. */
+  auth?: AuthLike | null;
+  /** How tokens are got (default: MSAL's NAA and Office SSO, interactive). */
+  signIn?: SignInDeps;
 }
 
 export class PaneController {
@@ -101,7 +106,22 @@ export class PaneController {
   }
 
   get server(): api.ServerConfig {
-    return serverConfig(this.state.settings, this.deps.defaultBase);
+    return { ...serverConfig(this.state.settings, this.deps.defaultBase), bearer: () => this.bearer() };
+  }
+
+  private credentials: Promise<Credentials> | null = null;
+
+  /** Asks the server once (per settings) how to sign in, then gets a token for each request. */
+  private async bearer(): Promise<string | null> {
+    const { baseUrl, apiKey } = serverConfig(this.state.settings, this.deps.defaultBase);
+    this.credentials ??= microsoftApp(baseUrl, this.deps.fetch).then(
+      (app) =>
+        new Credentials(
+          environment(this.deps.office, this.deps.auth, app, apiKey),
+          this.deps.signIn ?? officeDeps(this.deps.auth, true),
+        ),
+    );
+    return (await this.credentials).bearer();
   }
 
   // --- lifecycle -----------------------------------------------------
@@ -200,7 +220,8 @@ export class PaneController {
       if (requestSeq !== this.requestSeq) return;
       this.lastKey = null; // analyse again on the next chance
       const kind = err instanceof api.ServerError ? err.kind : "network";
-      this.set({ checking: false, error: { kind, message: err instanceof Error ? err.message : undefined } });
+      const code = err instanceof api.ServerError ? err.code : undefined;
+      this.set({ checking: false, error: { kind, message: err instanceof Error ? err.message : undefined, code } });
     } finally {
       clearTimeout(timer);
       if (this.inflight === controller) this.inflight = null;
@@ -249,6 +270,7 @@ export class PaneController {
       this.set({ notice: { intent: "error", text: err instanceof Error ? err.message : String(err) } });
       return false;
     }
+    this.credentials = null; // another server or key: ask again how to sign in
     this.set({ settings: { ...this.state.settings, ...patch }, notice: { intent: "success", text: t(this.state.locale, "settings.saved") } });
     void this.loadDocs();
     void this.loadOrg();

@@ -5,6 +5,7 @@
 import { FluentProvider, webLightTheme } from "@fluentui/react-components";
 import { createRoot } from "react-dom/client";
 import type { OfficeLike } from "../shared/office";
+import type { AuthLike } from "../shared/signin";
 import { PaneController } from "./controller";
 import { Pane } from "./Pane";
 
@@ -20,7 +21,8 @@ const inOffice = /[?&]office=1(&|$)/.test(location.search) && window.Office;
 
 if (inOffice) {
   window.Office!.onReady(() => {
-    const controller = new PaneController({ office: window.Office!, defaultBase: location.origin });
+    const auth = (window.Office as { auth?: AuthLike } | undefined)?.auth ?? null;
+    const controller = new PaneController({ office: window.Office!, defaultBase: location.origin, auth });
     root.render(
       <FluentProvider theme={webLightTheme}>
         <Pane controller={controller} />
