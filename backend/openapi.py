@@ -65,6 +65,16 @@ class Codes(BaseModel):
     codes: list[CodeExplanation]
 
 
+class MicrosoftSignIn(BaseModel):
+    client_id: str
+    scopes: list[str]
+    authority: str
+
+
+class SignIn(BaseModel):
+    microsoft: MicrosoftSignIn | None
+
+
 class OrgInfo(BaseModel):
     slug: str
     name: str
@@ -151,6 +161,7 @@ class Operation:
 
 POST_ERRORS = "request_too_large, unsupported_content_type, invalid_json, invalid_request"
 UNAUTHORIZED = (401, ("unauthorized: missing, malformed, unknown or revoked credentials", Error))
+NOT_SET_UP = "not_set_up: the Microsoft tenant or mail domain has no organisation in sendwise"
 ENGINE_DOWN = "engine_unavailable (or demo_not_seeded in demo mode)"
 GMAIL_ERRORS: dict[int, tuple[str, type[BaseModel] | str | None]] = {
     200: ("the card to show", AddonResponse),
@@ -233,6 +244,14 @@ OPERATIONS: tuple[Operation, ...] = (
         "The caller's organisation",
         "api_key",
         {200: ("name, domains and the postal address the add-in inserts", OrgInfo), **dict([UNAUTHORIZED])},
+    ),
+    Operation(
+        "get",
+        "/api/v1/signin",
+        "How the add-in signs in with Microsoft",
+        "public",
+        {200: ("the Entra app's client id, scopes and authority, or null without an app registration", SignIn)},
+        description="The Outlook add-in asks before it has any credential; a client id is not a secret.",
     ),
     Operation(
         "get",
@@ -321,6 +340,13 @@ SECURITY_SCHEMES = {
         "description": "In demo mode (`sendwise serve --demo`), requests from this machine without "
         "credentials act as the demo organisation.",
     },
+    "microsoftToken": {
+        "type": "http",
+        "scheme": "bearer",
+        "bearerFormat": "JWT",
+        "description": "A Microsoft identity platform v2.0 access token for this API (scope access_as_user), "
+        "from the Outlook add-in's nested app authentication or Office SSO; its tenant picks the organisation.",
+    },
     "googleIdToken": {
         "type": "http",
         "scheme": "bearer",
@@ -331,7 +357,7 @@ SECURITY_SCHEMES = {
 }
 _SECURITY: dict[Auth, list[dict[str, list[str]]]] = {
     "public": [],
-    "api_key": [{"apiKey": []}],
+    "api_key": [{"apiKey": []}, {"microsoftToken": []}],
     "google": [{"googleIdToken": []}],
 }
 INTERNAL_ERROR = ("internal_error: a bug; the request was not analysed", Error)
@@ -359,7 +385,11 @@ def _content(model: type[BaseModel] | str | None) -> dict[str, Any] | None:
 
 def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {}
-    for status, (description, model) in sorted({**op.responses, 500: INTERNAL_ERROR}.items()):
+    answers = {**op.responses, 500: INTERNAL_ERROR}
+    if op.auth == "api_key":  # a valid Microsoft identity of a tenant no organisation has
+        own = answers.get(403)
+        answers[403] = (f"{NOT_SET_UP}; {own[0]}" if own else NOT_SET_UP, Error)
+    for status, (description, model) in sorted(answers.items()):
         responses[str(status)] = {"description": description}
         if (content := _content(model)) is not None:
             responses[str(status)]["content"] = content

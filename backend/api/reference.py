@@ -84,7 +84,7 @@ def docs():
 
 
 def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
-    schemes = {"apiKey": "API key", "googleIdToken": "Google ID token"}
+    schemes = {"apiKey": "API key", "microsoftToken": "Microsoft access token", "googleIdToken": "Google ID token"}
     out = []
     for path, methods in doc["paths"].items():
         for method, op in methods.items():
@@ -94,7 +94,7 @@ def _operations(doc: dict[str, Any]) -> list[dict[str, Any]]:
                     **op,
                     "method": method,
                     "path": path,
-                    "auth": ", ".join(schemes[name] for s in op["security"] for name in s) or "public",
+                    "auth": " or ".join(schemes[name] for s in op["security"] for name in s) or "public",
                     "body": _ref_name(body),
                     "responses": {
                         status: {

@@ -91,11 +91,11 @@ def test_each_operation_says_who_may_call_it(doc):
             assert names <= schemes.keys()
             if path.startswith("/gmail/"):
                 assert names == {"googleIdToken"}, path
-            elif path in ("/api/v1/health", "/api/v1/codes", "/api/v1/openapi.json", "/api/v1/docs"):
+            elif path in ("/api/v1/health", "/api/v1/codes", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/signin"):
                 assert names == set(), path
             else:
-                assert names == {"apiKey"}, (method, path)
-                assert "401" in op["responses"], path
+                assert names == {"apiKey", "microsoftToken"}, (method, path)
+                assert "401" in op["responses"] and "not_set_up" in op["responses"]["403"]["description"], path
 
 
 def test_analyze_answers_validate(api, doc, make_tenant):
@@ -168,6 +168,13 @@ def test_contact_org_codes_health_answers_validate(api, doc, make_tenant, databa
         check(doc, "/api/v1/codes", "get", reply)
     check(doc, "/api/v1/health", "get", api.get("/api/v1/health"))
     check(doc, "/api/v1/openapi.json", "get", api.get("/api/v1/openapi.json"))
+
+
+def test_signin_answers_validate(make_app, doc):
+    for config in ({}, {"MS_CLIENT_ID": "0f1e2d3c-client"}):
+        reply = make_app(DEMO_MODE=False, **config).test_client().get("/api/v1/signin")
+        assert reply.status_code == 200
+        check(doc, "/api/v1/signin", "get", reply)
 
 
 def test_gmail_answers_validate(make_app, demo_org):

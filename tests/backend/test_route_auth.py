@@ -17,6 +17,7 @@ PUBLIC = {
     "api.health": "liveness probe",
     "api.ready": "readiness probe",
     "api.codes": "the finding codes' explanations: product documentation, no one's data",
+    "api.signin": "the Entra app's client id the add-in needs before it has a credential (not a secret)",
     "api.openapi_json": "the API's own description",
     "api.docs": "the API's own description, as a page",
     "home.home": "what is running here and where to go",
