@@ -51,4 +51,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(gmail.bp)
     admin.init_app(app)
     cors.init_app(app)
+    if app.config["TRUSTED_PROXIES"]:
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Believe exactly that many hops of X-Forwarded-*: the client address,
+        # scheme and host the outermost trusted proxy saw. Demo mode stays
+        # safe: auth.is_local refuses any request carrying those headers.
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops, x_host=hops, x_port=hops, x_prefix=hops)  # type: ignore[method-assign]
     return app

@@ -14,6 +14,10 @@
 | `SENDWISE_GOOGLE_CERTS_URL` | Google's | where Google's token-signing certificates are fetched |
 | `SECRET_KEY` | none (`sendwise serve --demo` makes one up) | signs the admin page's session cookie; without it the admin page is off |
 | `SENDWISE_COOKIE_SECURE` | `1` | `0` lets the admin session cookie travel over plain http (only for a server on this machine) |
+| `SENDWISE_WORKERS` | `1` | read by `sendwise serve` only: worker processes; more than 1 runs gunicorn |
+| `SENDWISE_SERVER` | `auto` | read by `sendwise serve` only: `waitress`, `gunicorn`, or `auto` (gunicorn when several workers) |
+| `SENDWISE_THREADS` | `4` | threads per worker process |
+| `SENDWISE_TRUSTED_PROXIES` | `0` | reverse proxies in front of the server whose `X-Forwarded-For/-Proto/-Host/-Port/-Prefix` are believed (ProxyFix); 0 believes none |
 """
 
 from __future__ import annotations
@@ -49,6 +53,8 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
     except ValueError:
         raise ValueError(f"SENDWISE_MAX_REQUEST_BYTES must be a number of bytes, got {raw_max!r}") from None
     return {
+        "TRUSTED_PROXIES": _count(env, "SENDWISE_TRUSTED_PROXIES", 0, 0, 10),
+        "THREADS": _count(env, "SENDWISE_THREADS", 4, 1, 64),
         "DATABASE_URL": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         # Never from the environment: an app built by another WSGI server
         # with a stray SENDWISE_DEMO=1 would serve the demo organisation.
@@ -65,3 +71,14 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "GOOGLE_CERTS_URL": (env.get("SENDWISE_GOOGLE_CERTS_URL") or "").strip()
         or "https://www.googleapis.com/oauth2/v1/certs",
     }
+
+
+def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value

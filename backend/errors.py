@@ -6,7 +6,7 @@ Error codes (stable, for clients to branch on):
       request_too_large, unsupported_content_type; invalid_eml (CLI input)
   401 unauthorized
   404 not_found · 405 method_not_allowed
-  500 internal_error · 503 engine_unavailable, demo_not_seeded
+  500 internal_error · 503 engine_unavailable, demo_not_seeded, database_unavailable, not_ready
 """
 
 from __future__ import annotations
@@ -15,6 +15,7 @@ import logging
 import traceback
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("sendwise")
@@ -83,6 +84,21 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(exc.code or 500, code, exc.description or exc.name)
         response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")  # e.g. Allow
         return response
+
+    from sqlalchemy.exc import DBAPIError
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        # Lost or refused connections (database restarting, failover) are the
+        # server's state, not a bug: answer at once, the client retries.
+        # Anything else from the database is a bug and stays a 500.
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            log.warning("database unavailable: %s", describe_exception(exc))
+            response = error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+            response.headers["Retry-After"] = "1"
+            return response
+        log.error("database error: %s", describe_exception(exc))
+        return error_response(500, "internal_error", "internal error; the request was not analysed")
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

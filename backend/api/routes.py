@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from flask import current_app, jsonify, request
 
 from backend import analysis, db, version
@@ -10,6 +12,8 @@ from backend.api import bp
 from backend.auth import Caller, current_caller
 from backend.clock import app_clock
 from backend.errors import ApiError
+
+log = logging.getLogger("sendwise")
 
 
 @bp.post("/analyze")
@@ -38,6 +42,19 @@ def health():
     ok = database_ok and engine_ok
     body = {"status": "ok" if ok else "degraded", "version": version(), "database": database_ok, "engine": engine_ok}
     return jsonify(body), 200 if ok else 503
+
+
+@bp.get("/ready")
+def ready():
+    """Readiness, for a load balancer: 200 `{"status": "ready"}` when this
+    worker can reach the database (one trivial query), else 503
+    `not_ready` with the reason. Liveness is /health."""
+    problem = db.database().problem()
+    if problem is not None:
+        # The driver's words name hosts and ports: for the log, not for anyone who asks.
+        log.warning("not ready: database unreachable: %s", problem)
+        raise ApiError(503, "not_ready", f"database unreachable ({problem.split(':', 1)[0]})")
+    return jsonify({"status": "ready", "version": version()})
 
 
 def caller_and_json() -> tuple[Caller, dict]:
