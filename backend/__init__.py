@@ -32,7 +32,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import addin, admin, api, clock, cors, db, gmail, home
+    from backend import addin, admin, api, clock, cors, db, gmail, home, ratelimit
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -51,6 +51,12 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     app.register_blueprint(gmail.bp)
     admin.init_app(app)
     cors.init_app(app)
+    ratelimit.init_app(app)
+    # Any request, admin uploads included; the API's own cap is MAX_REQUEST_BYTES.
+    if app.config.get("MAX_CONTENT_LENGTH") is None:
+        from backend.contacts_file import MAX_FILE_BYTES
+
+        app.config["MAX_CONTENT_LENGTH"] = MAX_FILE_BYTES + 1024 * 1024
     if app.config["TRUSTED_PROXIES"]:
         from werkzeug.middleware.proxy_fix import ProxyFix
 

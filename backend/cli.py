@@ -872,10 +872,10 @@ def read_request(source: str) -> dict[str, Any]:
     if name.endswith(".eml"):
         return parse_eml(data)
     if name.endswith(".json"):
-        return parse_request(data)
+        return parse_request(data, max_string=MAX_INPUT_BYTES)
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start[:1] in (b"{", b"["):
-        return parse_request(data)
+        return parse_request(data, max_string=MAX_INPUT_BYTES)
     if _HEADER_LINE.match(start):
         return parse_eml(data)
     label = "stdin" if source == "-" else source

@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | `DATABASE_URL` | `sqlite:///<project>/instance/sendwise.db` | SQLAlchemy URL; `postgresql+psycopg://...` for PostgreSQL |
 | `SENDWISE_DEMO` | `0` | read by `sendwise serve` only (`make run` sets it): `1` is `--demo` |
-| `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger analysis requests are refused with 400 `request_too_large` |
+| `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger API requests are refused with 413 `request_too_large` |
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
 | `SENDWISE_PUBLIC_URL` | the request's own scheme and host | the server's address as Outlook reaches it (behind a proxy): base of the served manifest and add-in |
 | `SENDWISE_ADDIN_ORIGINS` | none | further origins (comma-separated) allowed to call /api/ from a browser, for an add-in hosted elsewhere |
@@ -17,6 +17,10 @@
 | `SENDWISE_WORKERS` | `1` | read by `sendwise serve` only: worker processes; more than 1 runs gunicorn |
 | `SENDWISE_SERVER` | `auto` | read by `sendwise serve` only: `waitress`, `gunicorn`, or `auto` (gunicorn when several workers) |
 | `SENDWISE_THREADS` | `4` | threads per worker process |
+| `SENDWISE_RATE_LIMIT_ORG` | `30000/minute` | API requests per organisation (all its keys and users together); 429 with `Retry-After` above it; `off` for none |
+| `SENDWISE_RATE_LIMIT_KEY` | `3000/minute` | API requests per API key; `off` for none |
+| `SENDWISE_RATE_LIMIT_STORAGE` | `database` | where the counts live: `database` (shared by all workers and hosts), `memory://` (one process), or a limits URI such as `redis://host:6379` |
+| `SENDWISE_MAX_JSON_STRING` | `1048576` | longest string (characters) in a JSON request; longer is 400 `invalid_json` |
 | `SENDWISE_TRUSTED_PROXIES` | `0` | reverse proxies in front of the server whose `X-Forwarded-For/-Proto/-Host/-Port/-Prefix` are believed (ProxyFix); 0 believes none |
 """
 
@@ -53,6 +57,10 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
     except ValueError:
         raise ValueError(f"SENDWISE_MAX_REQUEST_BYTES must be a number of bytes, got {raw_max!r}") from None
     return {
+        "RATE_LIMIT_ORG": _limit(env, "SENDWISE_RATE_LIMIT_ORG", "30000/minute"),
+        "RATE_LIMIT_KEY": _limit(env, "SENDWISE_RATE_LIMIT_KEY", "3000/minute"),
+        "RATE_LIMIT_STORAGE": env.get("SENDWISE_RATE_LIMIT_STORAGE", "").strip() or "database",
+        "MAX_JSON_STRING": _count(env, "SENDWISE_MAX_JSON_STRING", 1024 * 1024, 1, 1 << 30),
         "TRUSTED_PROXIES": _count(env, "SENDWISE_TRUSTED_PROXIES", 0, 0, 10),
         "THREADS": _count(env, "SENDWISE_THREADS", 4, 1, 64),
         "DATABASE_URL": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
@@ -81,4 +89,17 @@ def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int)
         raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
     if not low <= value <= high:
         raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = env.get(name, "").strip().lower() or default
+    if value == "off":
+        return value
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a limit such as '600/minute' or 'off', got {value!r}") from None
     return value

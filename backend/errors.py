@@ -3,9 +3,10 @@
 
 Error codes (stable, for clients to branch on):
   400 invalid_json, invalid_request (or the engine's own `InvalidRequest.code`),
-      request_too_large, unsupported_content_type; invalid_eml (CLI input)
+      unsupported_content_type; invalid_eml (CLI input)
   401 unauthorized
   404 not_found · 405 method_not_allowed
+  413 request_too_large · 429 rate_limited (with Retry-After)
   500 internal_error · 503 engine_unavailable, demo_not_seeded, database_unavailable, not_ready
 """
 
@@ -75,8 +76,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
-        # The contract says invalid input is a 400; the code carries the reason.
-        return error_response(400, "request_too_large", "request body is larger than the server accepts")
+        return error_response(413, "request_too_large", "request body is larger than the server accepts")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):

@@ -14,6 +14,8 @@ from backend.clock import app_clock
 from backend.errors import ApiError
 
 log = logging.getLogger("sendwise")
+# Oversized bodies up to this size are read to the end before the 413 (see _read_body).
+DRAIN_LIMIT = 32 * 1024 * 1024
 
 
 @bp.post("/analyze")
@@ -22,8 +24,8 @@ def analyze():
 
     Body: an analysis request (contract.md), `Content-Type: application/json`.
     200: the report, with the organisation's stored context merged in.
-    400: request_too_large, unsupported_content_type, invalid_json, invalid_request.
-    401: unauthorized. 503: engine_unavailable, demo_not_seeded. 500: internal_error.
+    400: unsupported_content_type, invalid_json, invalid_request. 413: request_too_large.
+    401: unauthorized. 429: rate_limited. 503: engine_unavailable, demo_not_seeded. 500: internal_error.
     """
     caller, analysis_request = caller_and_json()
     try:
@@ -59,7 +61,7 @@ def ready():
 
 def caller_and_json() -> tuple[Caller, dict]:
     """The caller and the JSON object body of a POST, checked in this
-    order: size (400 request_too_large), credentials (401), media type
+    order: size (413 request_too_large), credentials (401), media type
     (400 unsupported_content_type), JSON (400 invalid_json)."""
     body = _read_body(current_app.config["MAX_REQUEST_BYTES"])
     caller = current_caller()
@@ -69,20 +71,26 @@ def caller_and_json() -> tuple[Caller, dict]:
             "unsupported_content_type",
             f"Content-Type must be application/json, not {request.mimetype or 'missing'}",
         )
-    return caller, parse_request(body)
+    return caller, parse_request(body, max_string=current_app.config["MAX_JSON_STRING"])
 
 
 def _read_body(limit: int) -> bytes:
-    """The request body, or 400 request_too_large. The servers we run on
-    (waitress, werkzeug) read any unread rest of the body themselves, so
-    the client sees this answer rather than a connection reset."""
+    """The request body, or 413 request_too_large.
+
+    Most HTTP clients send the whole body before reading the answer. waitress
+    and werkzeug read an unread rest themselves; gunicorn closes the
+    connection, and the client gets a broken pipe instead of the reason. So
+    a declared body up to `DRAIN_LIMIT` is read and thrown away first."""
     declared = request.content_length
     if declared is not None and declared > limit:
-        raise ApiError(400, "request_too_large", f"request body is {declared} bytes; the limit is {limit}")
+        if declared <= DRAIN_LIMIT:
+            while request.stream.read(65536):
+                pass
+        raise ApiError(413, "request_too_large", f"request body is {declared} bytes; the limit is {limit}")
     chunks, total = [], 0
     while chunk := request.stream.read(65536):
         total += len(chunk)
         if total > limit:  # chunked upload without a declared length
-            raise ApiError(400, "request_too_large", f"request body is over the limit of {limit} bytes")
+            raise ApiError(413, "request_too_large", f"request body is over the limit of {limit} bytes")
         chunks.append(chunk)
     return b"".join(chunks)
