@@ -32,7 +32,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import addin, admin, api, clock, cors, db, gmail, home, ratelimit
+    from backend import addin, admin, api, clock, cors, db, gmail, home, observability, ratelimit
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -45,6 +45,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     clock.install(app, app.config.get("CLOCK") or clock.default_clock())
     db.init_app(app, Database(app.config["DATABASE_URL"]))
     register_error_handlers(app)
+    observability.init_app(app)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(home.bp)
     app.register_blueprint(addin.bp)

@@ -212,6 +212,11 @@ def serve(
     from backend import analysis, create_app, version
     from backend.storage.migrate import upgrade
 
+    if use_gunicorn:
+        serving.prepare_multiprocess_metrics()  # before prometheus_client is imported
+    from backend.observability import configure_json_logging
+
+    configure_json_logging(config["LOG_LEVEL"])
     demo_admin = None
     with open_database() as database:
         upgrade(database)

@@ -21,6 +21,8 @@
 | `SENDWISE_RATE_LIMIT_KEY` | `3000/minute` | API requests per API key; `off` for none |
 | `SENDWISE_RATE_LIMIT_STORAGE` | `database` | where the counts live: `database` (shared by all workers and hosts), `memory://` (one process), or a limits URI such as `redis://host:6379` |
 | `SENDWISE_MAX_JSON_STRING` | `1048576` | longest string (characters) in a JSON request; longer is 400 `invalid_json` |
+| `SENDWISE_METRICS_TOKEN` | none | bearer token that unlocks Prometheus metrics at `/metrics`; without it `/metrics` is 404 |
+| `PROMETHEUS_MULTIPROC_DIR` | a new temporary folder | with several workers: where they keep their metrics (emptied at start) |
 | `SENDWISE_TRUSTED_PROXIES` | `0` | reverse proxies in front of the server whose `X-Forwarded-For/-Proto/-Host/-Port/-Prefix` are believed (ProxyFix); 0 believes none |
 """
 
@@ -61,6 +63,7 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
         "RATE_LIMIT_KEY": _limit(env, "SENDWISE_RATE_LIMIT_KEY", "3000/minute"),
         "RATE_LIMIT_STORAGE": env.get("SENDWISE_RATE_LIMIT_STORAGE", "").strip() or "database",
         "MAX_JSON_STRING": _count(env, "SENDWISE_MAX_JSON_STRING", 1024 * 1024, 1, 1 << 30),
+        "METRICS_TOKEN": (env.get("SENDWISE_METRICS_TOKEN") or "").strip() or None,
         "TRUSTED_PROXIES": _count(env, "SENDWISE_TRUSTED_PROXIES", 0, 0, 10),
         "THREADS": _count(env, "SENDWISE_THREADS", 4, 1, 64),
         "DATABASE_URL": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,

@@ -37,6 +37,21 @@ def gunicorn_available() -> bool:
     return True
 
 
+def prepare_multiprocess_metrics() -> None:
+    """Before the app is first built (prometheus_client picks its storage
+    at import): a metrics folder shared by the workers, emptied of an
+    earlier run's files, which would add old counts in."""
+    import tempfile
+    from pathlib import Path
+
+    folder = os.environ.get("PROMETHEUS_MULTIPROC_DIR")
+    if not folder:
+        folder = tempfile.mkdtemp(prefix="sendwise-metrics-")
+        os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+    for stale in Path(folder).glob("*.db"):
+        stale.unlink()
+
+
 def run_gunicorn(make_app: Callable[[], Flask], host: str, port: int, *, workers: int, threads: int) -> None:
     """Serve `make_app()` (called once in each worker) until SIGTERM or
     SIGINT, then stop gracefully: workers finish the requests they hold."""
@@ -74,5 +89,12 @@ def run_gunicorn(make_app: Callable[[], Flask], host: str, port: int, *, workers
 
         def load(self) -> Flask:
             return make_app()
+
+    def child_exit(_arbiter: Any, worker: Any) -> None:
+        from backend.observability import worker_exited
+
+        worker_exited(worker.pid)
+
+    settings["child_exit"] = child_exit
 
     _Server().run()

@@ -6,7 +6,7 @@ import logging
 
 from flask import current_app, jsonify, request
 
-from backend import analysis, db, version
+from backend import analysis, db, observability, version
 from backend.adapters.json_request import parse_request
 from backend.api import bp
 from backend.auth import Caller, current_caller
@@ -32,6 +32,7 @@ def analyze():
         report = analysis.analyze(analysis_request, now=app_clock().now(), session=db.session(), org=caller.org)
     except analysis.EngineUnavailable as exc:
         raise ApiError(503, "engine_unavailable", str(exc)) from None
+    observability.record_report(report)
     return jsonify(report)
 
 

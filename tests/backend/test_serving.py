@@ -37,7 +37,10 @@ def test_workers_serve_from_several_processes(database_url, tmp_path):
         log = (tmp_path / "serve.log").read_text()
         assert "gunicorn, 2 workers" in log
         # The process started is gunicorn's arbiter; the requests go to its workers.
-        assert len(_children(_master_pid(log))) == 2
+        master, deadline = _master_pid(log), time.monotonic() + 20
+        while len(_children(master)) != 2 and time.monotonic() < deadline:
+            time.sleep(0.2)  # the second worker may still be booting
+        assert len(_children(master)) == 2, log
 
 
 def _master_pid(log: str) -> int:
