@@ -66,8 +66,17 @@ class Database:
             first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
             return f"{type(cause).__name__}: {first}"[:300]
 
+    def side_engine(self, **options) -> Engine:
+        """A second pool on the same database, with its own connection
+        options (the rate limiter's counters); disposed with this one."""
+        if getattr(self, "_side", None) is None:
+            self._side = create_engine(self.engine.url, **options)
+        return self._side
+
     def dispose(self) -> None:
         self.engine.dispose()
+        if getattr(self, "_side", None) is not None:
+            self._side.dispose()
 
 
 @contextmanager
