@@ -100,6 +100,19 @@ def register_error_handlers(app: Flask) -> None:
         log.error("database error: %s", describe_exception(exc))
         return error_response(500, "internal_error", "internal error; the request was not analysed")
 
+    try:
+        from psycopg import OperationalError as PsycopgOperationalError
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    else:
+        # Raised as is by the queries that use the driver's cursor directly (storage/statements.py).
+        @app.errorhandler(PsycopgOperationalError)
+        def _driver_connection_error(exc: PsycopgOperationalError):
+            log.warning("database unavailable: %s", describe_exception(exc))
+            response = error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+            response.headers["Retry-After"] = "1"
+            return response
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         log.error("unhandled error: %s", describe_exception(exc))
