@@ -8,8 +8,8 @@ Health and readiness are never limited. Requests whose caller cannot be
 resolved are not counted here: they end in a 401 anyway.
 
 Where the counts live (`SENDWISE_RATE_LIMIT_STORAGE`):
-- `database` (default): the `rate_counters` table of DATABASE_URL, through
-  `DatabaseStorage` below. Several gunicorn workers, and several hosts on
+- `database` (default): on PostgreSQL the `rate_counters` table, through
+  `DatabaseStorage` below (on SQLite: `memory://`, see `init_app`). Several gunicorn workers, and several hosts on
   one PostgreSQL, share one count without another server to run.
   Flask-Limiter's own stores are per process (memory) or need Redis,
   Memcached, MongoDB or etcd; this is a limits `Storage` of the same kind
@@ -115,7 +115,10 @@ def init_app(app: Flask) -> Limiter:
     storage = app.config["RATE_LIMIT_STORAGE"]
     options: dict[str, Any] = {}  # DatabaseStorage takes the app's engine; Limiter's hint says str | int only
     if storage == "database":
-        if app.config["DATABASE_URL"].startswith("sqlite") and ":memory:" in app.config["DATABASE_URL"]:
+        if app.config["DATABASE_URL"].startswith("sqlite"):
+            # One more writer per request on SQLite's single write lock made
+            # concurrent requests wait out the busy timeout; a SQLite
+            # deployment is one host, so its counts stay in each process.
             storage_uri = "memory://"
         else:
             storage_uri, options["engine"] = "sendwise+database://", _engine(app)
@@ -154,9 +157,9 @@ def init_app(app: Flask) -> Limiter:
 def _engine(app: Flask) -> Engine:
     """The counters' connections. On PostgreSQL a pool of their own, whose
     commits do not wait for the WAL flush (a counter lost in a crash only
-    forgets a few seconds of counting) and which skips the pre-ping of the
-    app's pool: two round trips less per limit and request; a connection
-    lost in a restart fails one request and the pool starts over."""
+    forgets a few seconds of counting): one round trip less per limit and
+    request. Pinged on checkout like the app's pool, so that after a
+    database restart no request fails on a dead pooled connection."""
     from backend.db import database
 
     with app.app_context():
@@ -165,6 +168,7 @@ def _engine(app: Flask) -> Engine:
         return shared.engine
     return shared.side_engine(
         pool_size=app.config["THREADS"],
+        pool_pre_ping=True,
         connect_args={"connect_timeout": 3, "options": "-c synchronous_commit=off"},
     )
 

@@ -90,6 +90,8 @@ def test_unauthenticated_requests_get_401_not_429(make_app, make_tenant):
 
 @pytest.mark.skipif(sys.platform == "win32", reason="gunicorn runs on POSIX only")
 def test_two_workers_and_two_servers_share_one_count(database_url, make_tenant, tmp_path):
+    if database_url.startswith("sqlite"):
+        pytest.skip("on SQLite the counts stay in each process (backend/ratelimit.py)")
     """Two `sendwise serve --workers 2` servers on one database (four
     processes): ten requests spread over them, with a limit of six, give
     exactly six answers and four 429s."""
