@@ -32,7 +32,7 @@ def version() -> str:
 
 
 def create_app(config: Mapping[str, Any] | None = None) -> Flask:
-    from backend import addin, admin, api, clock, cors, db, gmail, home, observability, ratelimit
+    from backend import addin, admin, api, clock, cors, db, gmail, home, observability, ratelimit, security_headers
     from backend.errors import register_error_handlers
     from backend.storage import Database
 
@@ -53,6 +53,7 @@ def create_app(config: Mapping[str, Any] | None = None) -> Flask:
     admin.init_app(app)
     cors.init_app(app)
     ratelimit.init_app(app)
+    security_headers.init_app(app, home_styles=(home.STYLE,))
     # Any request, admin uploads included; the API's own cap is MAX_REQUEST_BYTES.
     if app.config.get("MAX_CONTENT_LENGTH") is None:
         from backend.contacts_file import MAX_FILE_BYTES
