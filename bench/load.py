@@ -241,13 +241,14 @@ def run_once(server: Server, url: str, key: str, bodies: list[bytes], drafts: li
     for t in threads:
         t.start()
     time.sleep(ARGS.duration / 3)
-    fault_at = time.monotonic()
+    fault_at = back_at = time.monotonic()
     if ARGS.fault == "pg-restart":
         pg_ctl(url, "stop")
         run.events.append(f"PostgreSQL stopped at {fault_at - start:.1f} s")
         time.sleep(3)
         pg_ctl(url, "start")
-        run.events.append(f"PostgreSQL started at {time.monotonic() - start:.1f} s")
+        back_at = time.monotonic()
+        run.events.append(f"PostgreSQL started at {back_at - start:.1f} s")
     elif ARGS.fault == "worker-kill":
         victims = server.workers()
         if victims:
@@ -276,7 +277,8 @@ def run_once(server: Server, url: str, key: str, bodies: list[bytes], drafts: li
     run.results = [r for r in out if not r.kind.startswith("crm:")]
     run.crm_statuses = Counter(r.kind[4:] for r in out if r.kind.startswith("crm:"))
     if ARGS.fault in ("pg-restart", "worker-kill"):
-        after = [r for r in run.results if r.started > fault_at + (4 if ARGS.fault == "pg-restart" else 1)]
+        # Recovered: requests started a second after PostgreSQL is back (pg_ctl -w), or after the kill.
+        after = [r for r in run.results if r.started > (back_at if ARGS.fault == "pg-restart" else fault_at) + 1]
         ok_after = sum(1 for r in after if r.status in (200, 201))
         failed = [r for r in run.results if r.status not in (200, 201)]
         slowest_failure = max((r.ms for r in failed), default=0.0)
