@@ -17,13 +17,13 @@ Where the counts live (`SENDWISE_RATE_LIMIT_STORAGE`):
 - `memory://`: per process; right for one process, wrong for several.
 - any other limits URI (`redis://host:6379`) for those who run one.
 
-Windows are measured on the system clock, as Flask-Limiter computes
-`Retry-After` from it; counts are not records, so this is not `app_clock()`.
+Windows are measured on the system clock (`clock.counter_seconds`), as
+Flask-Limiter computes `Retry-After` from it; counts are not records, so
+this is not `app_clock()`.
 """
 
 from __future__ import annotations
 
-import time
 from typing import Any
 
 from flask import Flask, g, jsonify, request
@@ -34,6 +34,7 @@ from sqlalchemy import Engine, case, delete, select, text
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.clock import counter_seconds
 from backend.errors import ApiError
 
 OFF = "off"
@@ -61,7 +62,7 @@ class DatabaseStorage(Storage):
         return SQLAlchemyError
 
     def incr(self, key: str, expiry: int, amount: int = 1) -> int:
-        now = time.time()
+        now = counter_seconds()
         c = self.table.c
         insert = (postgresql.insert if self.postgres else sqlite.insert)(self.table)
         stale = c.expires_at <= now
@@ -82,14 +83,14 @@ class DatabaseStorage(Storage):
     def get(self, key: str) -> int:
         c = self.table.c
         with self.engine.connect() as conn:
-            count = conn.execute(select(c.count).where(c.key == key, c.expires_at > time.time())).scalar()
+            count = conn.execute(select(c.count).where(c.key == key, c.expires_at > counter_seconds())).scalar()
         return int(count or 0)
 
     def get_expiry(self, key: str) -> float:
         c = self.table.c
         with self.engine.connect() as conn:
             expires = conn.execute(select(c.expires_at).where(c.key == key)).scalar()
-        return float(expires) if expires is not None and expires > time.time() else time.time()
+        return float(expires) if expires is not None and expires > counter_seconds() else counter_seconds()
 
     def check(self) -> bool:
         try:
@@ -142,7 +143,7 @@ def init_app(app: Flask) -> Limiter:
     @app.errorhandler(RateLimitExceeded)
     def _too_many(exc: RateLimitExceeded):
         current = limiter.current_limit
-        wait = max(1, int(current.reset_at - time.time()) + 1) if current else 1
+        wait = max(1, int(current.reset_at - counter_seconds()) + 1) if current else 1
         response = jsonify(
             {"error": {"code": "rate_limited", "message": f"too many requests: the limit is {exc.description}"}}
         )
