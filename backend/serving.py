@@ -48,8 +48,20 @@ def prepare_multiprocess_metrics() -> None:
     if not folder:
         folder = tempfile.mkdtemp(prefix="sendwise-metrics-")
         os.environ["PROMETHEUS_MULTIPROC_DIR"] = folder
+        _remove_at_exit(folder, os.getpid())
     for stale in Path(folder).glob("*.db"):
         stale.unlink()
+
+
+def _remove_at_exit(folder: str, owner: int) -> None:
+    import atexit
+    import shutil
+
+    def remove() -> None:
+        if os.getpid() == owner:  # workers are forks: they run atexit too, and must leave it
+            shutil.rmtree(folder, ignore_errors=True)
+
+    atexit.register(remove)
 
 
 def run_gunicorn(make_app: Callable[[], Flask], host: str, port: int, *, workers: int, threads: int) -> None:
