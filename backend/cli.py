@@ -153,12 +153,53 @@ def demo_seed() -> None:
 @click.option(
     "--key", type=click.Path(dir_okay=False, exists=True), help="With --tls: the certificate's private key (PEM)."
 )
-def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: str | None, key: str | None) -> None:
+@click.option(
+    "--workers",
+    type=click.IntRange(1, 64),
+    envvar="SENDWISE_WORKERS",
+    default=1,
+    show_default=True,
+    help="Worker processes (SENDWISE_WORKERS); more than 1 serves with gunicorn (Linux, macOS). One per core.",
+)
+@click.option(
+    "--server",
+    "server_name",
+    type=click.Choice(["auto", "waitress", "gunicorn"]),
+    envvar="SENDWISE_SERVER",
+    default="auto",
+    show_default=True,
+    help="WSGI server (SENDWISE_SERVER): auto is waitress for one worker, gunicorn for several.",
+)
+def serve(
+    host: str,
+    port: int | None,
+    demo_mode: bool | None,
+    tls: bool,
+    cert: str | None,
+    key: str | None,
+    workers: int,
+    server_name: str,
+) -> None:
     """Migrate the database, seed the demo organisation in demo mode, and serve the API and the Outlook add-in."""
     from backend.config import demo_requested, load_config
 
     config = load_config()
     config["DEMO_MODE"] = demo_requested() if demo_mode is None else demo_mode
+    use_gunicorn = server_name == "gunicorn" or (server_name == "auto" and workers > 1)
+    if use_gunicorn:
+        from backend import serving
+
+        if not serving.gunicorn_available():
+            raise BadRequest("several workers need gunicorn (Linux, macOS); on Windows serve one worker with waitress")
+        if tls:
+            raise click.UsageError("--tls serves one process; behind a TLS reverse proxy use --workers (see README)")
+    elif workers > 1:
+        raise click.UsageError("waitress runs one process; several workers need --server gunicorn (or auto)")
+    if config["DEMO_MODE"] and config["TRUSTED_PROXIES"]:
+        raise BadRequest(
+            "demo mode answers only callers on this machine and cannot sit behind a proxy: "
+            "unset SENDWISE_TRUSTED_PROXIES or turn demo mode off"
+        )
     if config["DEMO_MODE"] and not _is_loopback(host):
         raise BadRequest(
             f"demo mode answers this machine only, but {host!r} is not a loopback address: serve it on "
@@ -172,6 +213,11 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
     from backend import analysis, create_app, version
     from backend.storage.migrate import upgrade
 
+    if use_gunicorn:
+        serving.prepare_multiprocess_metrics()  # before prometheus_client is imported
+    from backend.observability import configure_json_logging
+
+    configure_json_logging(config["LOG_LEVEL"])
     demo_admin = None
     with open_database() as database:
         upgrade(database)
@@ -187,7 +233,9 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
 
     local_name = "localhost" if tls else "127.0.0.1"  # the certificate's name
     base = f"{'https' if tls else 'http'}://{local_name if host in ('0.0.0.0', '::') else host}:{port}"
-    click.echo(f"sendwise {version()} on {base}  ({'demo mode' if config['DEMO_MODE'] else 'credentials required'})")
+    mode = "demo mode" if config["DEMO_MODE"] else "credentials required"
+    processes = f"gunicorn, {workers} worker{'s' if workers > 1 else ''}" if use_gunicorn else "waitress"
+    click.echo(f"sendwise {version()} on {base}  ({mode}; {processes})")
     click.echo(f"  database: {_safe_url(config['DATABASE_URL'])}")
     if not analysis.engine_loaded():
         click.secho("  warning: analysis engine not loaded; /analyze answers 503", fg="yellow")
@@ -215,9 +263,21 @@ def serve(host: str, port: int | None, demo_mode: bool | None, tls: bool, cert: 
         dev_tls.serve(app, host, port, cert, key)
         return
     click.echo("Press Ctrl+C to stop.")
+    if use_gunicorn:
+        from backend import serving
+
+        app.extensions["sendwise.db"].dispose()  # this process only supervises; each worker builds its own app
+        serving.run_gunicorn(lambda: create_app(config), host, port, workers=workers, threads=config["THREADS"])
+        return
+    import signal
+
+    # SIGTERM (systemd, docker stop) ends waitress like Ctrl+C does, instead of killing it mid-request.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
     # Keep proxy headers: waitress would strip them, and auth.is_local needs
     # them to tell a relayed outside caller from a local one.
-    waitress.serve(app, host=host, port=port, threads=4, ident="sendwise", clear_untrusted_proxy_headers=False)
+    waitress.serve(
+        app, host=host, port=port, threads=config["THREADS"], ident="sendwise", clear_untrusted_proxy_headers=False
+    )
 
 
 def _demo_admin(database) -> tuple[str, str]:
@@ -872,10 +932,10 @@ def read_request(source: str) -> dict[str, Any]:
     if name.endswith(".eml"):
         return parse_eml(data)
     if name.endswith(".json"):
-        return parse_request(data)
+        return parse_request(data, max_string=MAX_INPUT_BYTES)
     start = data.lstrip(b"\xef\xbb\xbf \t\r\n")
     if start[:1] in (b"{", b"["):
-        return parse_request(data)
+        return parse_request(data, max_string=MAX_INPUT_BYTES)
     if _HEADER_LINE.match(start):
         return parse_eml(data)
     label = "stdin" if source == "-" else source

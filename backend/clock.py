@@ -13,6 +13,7 @@ and nothing breaks as the calendar moves.
 from __future__ import annotations
 
 import os
+import time
 from datetime import UTC, datetime, timedelta
 from typing import Protocol
 
@@ -65,6 +66,14 @@ class FixedClock:
 def default_clock() -> Clock:
     """The clock the app and the CLI use unless they are given another one."""
     return SystemClock()
+
+
+def counter_seconds() -> float:
+    """The system clock as seconds since the epoch, for the rate limiter's
+    windows only: Flask-Limiter computes Retry-After from time.time(), so
+    its counters must run on the same clock, whatever the app's clock says.
+    Never for anything recorded or shown."""
+    return time.time()
 
 
 def install(app, clock: Clock) -> None:

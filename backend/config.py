@@ -4,7 +4,7 @@
 | --- | --- | --- |
 | `DATABASE_URL` | `sqlite:///<project>/instance/sendwise.db` | SQLAlchemy URL; `postgresql+psycopg://...` for PostgreSQL |
 | `SENDWISE_DEMO` | `0` | read by `sendwise serve` only (`make run` sets it): `1` is `--demo` |
-| `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger analysis requests are refused with 400 `request_too_large` |
+| `SENDWISE_MAX_REQUEST_BYTES` | `2097152` (2 MB) | larger API requests are refused with 413 `request_too_large` |
 | `SENDWISE_LOG_LEVEL` | `INFO` | level of the `sendwise` logger |
 | `SENDWISE_PUBLIC_URL` | the request's own scheme and host | the server's address as Outlook reaches it (behind a proxy): base of the served manifest and add-in |
 | `SENDWISE_ADDIN_ORIGINS` | none | further origins (comma-separated) allowed to call /api/ from a browser, for an add-in hosted elsewhere |
@@ -25,6 +25,16 @@
 | `SENDWISE_OIDC_MICROSOFT_CLIENT_ID`, `..._CLIENT_SECRET` | none | "Sign in with Microsoft" on the admin page (an Entra app registration with the redirect URI `<server>/admin/sign-in/microsoft/callback`) |
 | `SENDWISE_OIDC_MICROSOFT_METADATA_URL` | work and school accounts, any tenant | the OpenID metadata; a tenant's own (`https://login.microsoftonline.com/<tenant>/v2.0/.well-known/openid-configuration`) admits only that tenant |
 | `SENDWISE_OIDC_GOOGLE_CLIENT_ID`, `..._CLIENT_SECRET`, `..._METADATA_URL` | none; Google's metadata | "Sign in with Google" (a Google Cloud OAuth client of type web application, redirect URI `<server>/admin/sign-in/google/callback`) |
+| `SENDWISE_WORKERS` | `1` | read by `sendwise serve` only: worker processes; more than 1 runs gunicorn |
+| `SENDWISE_SERVER` | `auto` | read by `sendwise serve` only: `waitress`, `gunicorn`, or `auto` (gunicorn when several workers) |
+| `SENDWISE_THREADS` | `4` | threads per worker process |
+| `SENDWISE_RATE_LIMIT_ORG` | `30000/minute` | API requests per organisation (all its keys and users together); 429 with `Retry-After` above it; `off` for none |
+| `SENDWISE_RATE_LIMIT_KEY` | `3000/minute` | API requests per API key; `off` for none |
+| `SENDWISE_RATE_LIMIT_STORAGE` | `database` | where the counts live: `database` (PostgreSQL: shared by all workers and hosts; SQLite: per process), `memory://` (one process), or a limits URI such as `redis://host:6379` |
+| `SENDWISE_MAX_JSON_STRING` | `1048576` | longest string (characters) in a JSON request; longer is 400 `invalid_json` |
+| `SENDWISE_METRICS_TOKEN` | none | bearer token that unlocks Prometheus metrics at `/metrics`; without it `/metrics` is 404 |
+| `PROMETHEUS_MULTIPROC_DIR` | a new temporary folder | with several workers: where they keep their metrics (emptied at start) |
+| `SENDWISE_TRUSTED_PROXIES` | `0` | reverse proxies in front of the server whose `X-Forwarded-For/-Proto/-Host/-Port/-Prefix` are believed (ProxyFix); 0 believes none |
 """
 
 from __future__ import annotations
@@ -64,6 +74,13 @@ def load_config(environ: Mapping[str, str] | None = None) -> dict:
     except ValueError:
         raise ValueError(f"SENDWISE_MAX_REQUEST_BYTES must be a number of bytes, got {raw_max!r}") from None
     return {
+        "RATE_LIMIT_ORG": _limit(env, "SENDWISE_RATE_LIMIT_ORG", "30000/minute"),
+        "RATE_LIMIT_KEY": _limit(env, "SENDWISE_RATE_LIMIT_KEY", "3000/minute"),
+        "RATE_LIMIT_STORAGE": env.get("SENDWISE_RATE_LIMIT_STORAGE", "").strip() or "database",
+        "MAX_JSON_STRING": _count(env, "SENDWISE_MAX_JSON_STRING", 1024 * 1024, 1, 1 << 30),
+        "METRICS_TOKEN": (env.get("SENDWISE_METRICS_TOKEN") or "").strip() or None,
+        "TRUSTED_PROXIES": _count(env, "SENDWISE_TRUSTED_PROXIES", 0, 0, 10),
+        "THREADS": _count(env, "SENDWISE_THREADS", 4, 1, 64),
         "DATABASE_URL": env.get("DATABASE_URL") or DEFAULT_DATABASE_URL,
         # Never from the environment: an app built by another WSGI server
         # with a stray SENDWISE_DEMO=1 would serve the demo organisation.
@@ -107,3 +124,27 @@ def _oidc(env: Mapping[str, str]) -> dict[str, dict[str, str]]:
         url = (env.get(prefix + "METADATA_URL") or "").strip() or default_url
         out[name] = {"client_id": client_id, "client_secret": secret, "metadata_url": url}
     return out
+
+
+def _count(env: Mapping[str, str], name: str, default: int, low: int, high: int) -> int:
+    raw = env.get(name, "").strip() or str(default)
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ValueError(f"{name} must be a whole number, got {raw!r}") from None
+    if not low <= value <= high:
+        raise ValueError(f"{name} must be between {low} and {high}, got {value}")
+    return value
+
+
+def _limit(env: Mapping[str, str], name: str, default: str) -> str:
+    from limits import parse_many
+
+    value = env.get(name, "").strip().lower() or default
+    if value == "off":
+        return value
+    try:
+        parse_many(value)
+    except ValueError:
+        raise ValueError(f"{name} must be a limit such as '600/minute' or 'off', got {value!r}") from None
+    return value

@@ -4,6 +4,7 @@ request (closed, and rolled back if uncommitted, at teardown)."""
 from __future__ import annotations
 
 from flask import Flask, current_app, g
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
 from backend.storage import Database
@@ -29,4 +30,10 @@ def session() -> Session:
 def _close_session(_exc: BaseException | None) -> None:
     db_session = g.pop("db_session", None)
     if db_session is not None:
-        db_session.close()
+        try:
+            db_session.close()
+        except DBAPIError:
+            # The connection died under the request (database restarted):
+            # the answer has been decided already; drop the connection
+            # rather than turn a 503 into a server error.
+            db_session.invalidate()

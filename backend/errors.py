@@ -3,11 +3,12 @@
 
 Error codes (stable, for clients to branch on):
   400 invalid_json, invalid_request (or the engine's own `InvalidRequest.code`),
-      request_too_large, unsupported_content_type; invalid_eml (CLI input)
+      unsupported_content_type; invalid_eml (CLI input)
   401 unauthorized · 403 not_set_up (a valid Microsoft/Google identity whose
-      tenant or domain no organisation claims)
+      tenant or domain no organisation claims), overrides_not_allowed
   404 not_found · 405 method_not_allowed
-  500 internal_error · 503 engine_unavailable, demo_not_seeded,
+  413 request_too_large · 429 rate_limited (with Retry-After)
+  500 internal_error · 503 engine_unavailable, demo_not_seeded, database_unavailable, not_ready,
       identity_provider_unavailable, google_certs_unavailable
 """
 
@@ -17,6 +18,7 @@ import logging
 import traceback
 
 from flask import Flask, Response, jsonify
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, RequestEntityTooLarge
 
 log = logging.getLogger("sendwise")
@@ -76,8 +78,7 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(RequestEntityTooLarge)
     def _too_large(exc: RequestEntityTooLarge):
-        # The contract says invalid input is a 400; the code carries the reason.
-        return error_response(400, "request_too_large", "request body is larger than the server accepts")
+        return error_response(413, "request_too_large", "request body is larger than the server accepts")
 
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
@@ -85,6 +86,34 @@ def register_error_handlers(app: Flask) -> None:
         response = error_response(exc.code or 500, code, exc.description or exc.name)
         response.headers.extend((k, v) for k, v in exc.get_headers() if k.lower() != "content-type")  # e.g. Allow
         return response
+
+    from sqlalchemy.exc import DBAPIError
+
+    @app.errorhandler(DBAPIError)
+    def _database_error(exc: DBAPIError):
+        # Lost or refused connections (database restarting, failover) are the
+        # server's state, not a bug: answer at once, the client retries.
+        # Anything else from the database is a bug and stays a 500.
+        if exc.connection_invalidated or isinstance(exc, OperationalError):
+            log.warning("database unavailable: %s", describe_exception(exc))
+            response = error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+            response.headers["Retry-After"] = "1"
+            return response
+        log.error("database error: %s", describe_exception(exc))
+        return error_response(500, "internal_error", "internal error; the request was not analysed")
+
+    try:
+        from psycopg import OperationalError as PsycopgOperationalError
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        pass
+    else:
+        # Raised as is by the queries that use the driver's cursor directly (storage/statements.py).
+        @app.errorhandler(PsycopgOperationalError)
+        def _driver_connection_error(exc: PsycopgOperationalError):
+            log.warning("database unavailable: %s", describe_exception(exc))
+            response = error_response(503, "database_unavailable", "the database is unavailable; try again shortly")
+            response.headers["Retry-After"] = "1"
+            return response
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

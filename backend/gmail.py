@@ -267,11 +267,11 @@ def _read_event() -> AddonEvent:
     limit = current_app.config["MAX_REQUEST_BYTES"]
     if request.content_length is not None and request.content_length > limit:
         raise ApiError(
-            400, "request_too_large", f"request body is {request.content_length} bytes; the limit is {limit}"
+            413, "request_too_large", f"request body is {request.content_length} bytes; the limit is {limit}"
         )
     data = request.get_data(cache=False)
     if len(data) > limit:
-        raise ApiError(400, "request_too_large", f"request body is over the limit of {limit} bytes")
+        raise ApiError(413, "request_too_large", f"request body is over the limit of {limit} bytes")
     try:
         payload = json.loads(data.decode("utf-8-sig"))
     except (UnicodeDecodeError, ValueError, RecursionError):

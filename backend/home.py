@@ -9,10 +9,12 @@ from flask import Blueprint, Response, current_app, request
 
 bp = Blueprint("home", __name__)
 
+# Allowed by its hash in the page's Content-Security-Policy (backend/security_headers.py).
+STYLE = "body{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}code{background:#f3f3f3;padding:0 .2em}"
 PAGE = """<!doctype html>
 <html lang="en">
 <head><meta charset="utf-8"><title>sendwise</title>
-<style>body{{font:16px/1.5 system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em}}code{{background:#f3f3f3;padding:0 .2em}}</style>
+<style>{style}</style>
 </head>
 <body>
 <h1>sendwise {version}</h1>
@@ -36,5 +38,5 @@ def home() -> Response:
         mode = "in demo mode: calls from this machine without credentials act as the demo organisation"
     else:
         mode = "and every call except health needs an API key (<code>sendwise apikey create</code>)"
-    page = PAGE.format(version=escape(version()), mode=mode, base=escape(request.host_url))
+    page = PAGE.format(style=STYLE, version=escape(version()), mode=mode, base=escape(request.host_url))
     return Response(page, mimetype="text/html")

@@ -14,9 +14,12 @@ from backend.errors import BadRequest
 # The deepest real request is context.contacts[].interactions[].field (5);
 # anything far deeper is an attack or a bug, refused before the engine walks it.
 MAX_DEPTH = 32
+# Longest string anywhere in a request (characters); the body cap bounds the
+# whole, this bounds what one field can make a check chew on.
+MAX_STRING = 1024 * 1024
 
 
-def parse_request(data: bytes) -> dict[str, Any]:
+def parse_request(data: bytes, *, max_string: int = MAX_STRING) -> dict[str, Any]:
     """Parse and shape-check an analysis request. Raises `BadRequest`."""
     try:
         text = data.decode("utf-8-sig")
@@ -34,6 +37,9 @@ def parse_request(data: bytes) -> dict[str, Any]:
         raise BadRequest(f"malformed JSON: {_first_line(exc)}", "invalid_json") from None
     if _depth_exceeds(payload, MAX_DEPTH):
         raise BadRequest(f"JSON is nested too deeply (limit {MAX_DEPTH} levels)", "invalid_json")
+    longest = _longest_string(payload)
+    if longest > max_string:
+        raise BadRequest(f"a JSON string is {longest} characters long; the limit is {max_string}", "invalid_json")
     return check_request_shape(payload)
 
 
@@ -66,6 +72,20 @@ def _depth_exceeds(value: Any, limit: int) -> bool:
             children = item.values() if isinstance(item, dict) else item
             stack.extend((child, depth + 1) for child in children)
     return False
+
+
+def _longest_string(value: Any) -> int:
+    longest, stack = 0, [value]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, str):
+            longest = max(longest, len(item))
+        elif isinstance(item, dict):
+            stack.extend(item.keys())
+            stack.extend(item.values())
+        elif isinstance(item, list):
+            stack.extend(item)
+    return longest
 
 
 def _json_type(value: Any) -> str:

@@ -67,10 +67,10 @@ def record_override():
 def _json_object() -> dict[str, Any]:
     """The body as a JSON object (not an analysis request: no draft here)."""
     if request.content_length is not None and request.content_length > MAX_BODY_BYTES:
-        raise ApiError(400, "request_too_large", f"a dismissal is at most {MAX_BODY_BYTES} bytes")
+        raise ApiError(413, "request_too_large", f"a dismissal is at most {MAX_BODY_BYTES} bytes")
     data = request.get_data(cache=False)[: MAX_BODY_BYTES + 1]
     if len(data) > MAX_BODY_BYTES:
-        raise ApiError(400, "request_too_large", f"a dismissal is at most {MAX_BODY_BYTES} bytes")
+        raise ApiError(413, "request_too_large", f"a dismissal is at most {MAX_BODY_BYTES} bytes")
     current_caller()  # credentials before content, as for every POST
     if request.mimetype != "application/json":
         raise BadRequest(

@@ -39,7 +39,7 @@ def record_sent():
 
     201: `{"sent": {...}, "created": true}`. 200: the same for a
     `message_id` already recorded for the organisation, with nothing new
-    written (`created: false`). 400: request_too_large,
+    written (`created: false`). 413: request_too_large; 400:
     unsupported_content_type, invalid_json, invalid_request. 401:
     unauthorized. 503: engine_unavailable, demo_not_seeded.
     """

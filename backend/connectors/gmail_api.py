@@ -26,6 +26,9 @@ from backend.adapters.gmail_event import DraftText
 ACCESS_TOKEN_HEADER = "X-Goog-Gmail-Access-Token"
 DRAFTS_LISTED = 25  # the newest drafts looked at
 DRAFTS_OPENED = 10  # of those, at most this many read (metadata) to match the recipients
+# Per socket operation (connect, each read): the add-on's card has to answer
+# Google within 30 s in all, for up to DRAFTS_OPENED + 2 calls.
+TIMEOUT_SECONDS = 5
 
 
 class GmailUnavailable(Exception):
@@ -69,11 +72,13 @@ def connect(user_oauth_token: str, *, access_token: str | None = None, http: Any
     if http is not None:
         service = build("gmail", "v1", http=http, static_discovery=True, cache_discovery=False)
     else:
+        import httplib2
         from google.oauth2.credentials import Credentials
+        from google_auth_httplib2 import AuthorizedHttp
 
-        service = build(
-            "gmail", "v1", credentials=Credentials(token=user_oauth_token), static_discovery=True, cache_discovery=False
-        )
+        # httplib2 waits forever by default; a hung Gmail must not hold a worker.
+        authorized = AuthorizedHttp(Credentials(token=user_oauth_token), http=httplib2.Http(timeout=TIMEOUT_SECONDS))
+        service = build("gmail", "v1", http=authorized, static_discovery=True, cache_discovery=False)
     return Gmail(service, access_token)
 
 

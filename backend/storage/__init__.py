@@ -25,7 +25,14 @@ class Database:
         if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
             _private_sqlite_file(Path(parsed.database))
         self.url = url
-        self.engine: Engine = create_engine(url)
+        options: dict = {}
+        if parsed.get_backend_name() == "postgresql":
+            # After a database restart every pooled connection is dead: test
+            # each on checkout (one round trip) so requests recover at once
+            # instead of each failing once; and give up connecting after a
+            # few seconds so requests fail fast while the server is away.
+            options = {"pool_pre_ping": True, "connect_args": {"connect_timeout": 3}}
+        self.engine: Engine = create_engine(url, **options)
         if parsed.get_backend_name() == "sqlite":
             event.listen(self.engine, "connect", _sqlite_enforce_foreign_keys)
         elif parsed.get_backend_name() == "postgresql":
@@ -45,15 +52,31 @@ class Database:
 
     def reachable(self) -> bool:
         """True when a trivial query succeeds; never raises."""
+        return self.problem() is None
+
+    def problem(self) -> str | None:
+        """None when a trivial query succeeds, else a one-line reason
+        (the driver's first line: no parameters, so no data). Never raises."""
         try:
             with self.engine.connect() as conn:
                 conn.execute(text("SELECT 1"))
-            return True
-        except Exception:
-            return False
+            return None
+        except Exception as exc:
+            cause = getattr(exc, "orig", None) or exc
+            first = (str(cause).strip().splitlines() or [type(cause).__name__])[0]
+            return f"{type(cause).__name__}: {first}"[:300]
+
+    def side_engine(self, **options) -> Engine:
+        """A second pool on the same database, with its own connection
+        options (the rate limiter's counters); disposed with this one."""
+        if getattr(self, "_side", None) is None:
+            self._side = create_engine(self.engine.url, **options)
+        return self._side
 
     def dispose(self) -> None:
         self.engine.dispose()
+        if getattr(self, "_side", None) is not None:
+            self._side.dispose()
 
 
 @contextmanager

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Boolean,
     Date,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -405,3 +406,17 @@ class ActivityDaily(Base):
     kind: Mapped[str] = mapped_column(String(16))
     key: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(Integer)
+
+
+class RateCounter(Base):
+    """The API's rate-limit counters (backend/ratelimit.py), shared by every
+    worker and host on this database: one row per limit and caller (an
+    organisation or API key id, never a token), reset in place when its
+    window ends, so the table stays as small as the number of callers."""
+
+    __tablename__ = "rate_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer)
+    # Seconds since the epoch (float): what the rate limiter computes with.
+    expires_at: Mapped[float] = mapped_column(Float)

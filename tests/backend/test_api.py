@@ -103,20 +103,20 @@ def test_analyze_requires_json_content_type(http, content_type):
 
 
 def test_analyze_rejects_a_10_mb_body(http):
-    error = assert_error(http.post_json("/api/v1/analyze", b" " * (10 * 1024 * 1024)), 400, "request_too_large")
+    error = assert_error(http.post_json("/api/v1/analyze", b" " * (10 * 1024 * 1024)), 413, "request_too_large")
     assert "limit" in error["message"]
 
 
 def test_analyze_rejects_an_oversized_chunked_body(http):
     chunks = (b" " * 65536 for _ in range(64))  # 4 MB with no Content-Length
     reply = http.request("POST", "/api/v1/analyze", chunks, {"Content-Type": "application/json"})
-    assert_error(reply, 400, "request_too_large")
+    assert_error(reply, 413, "request_too_large")
 
 
 def test_limit_is_configurable(make_app, demo_org):
     with serving(make_app(MAX_REQUEST_BYTES=100)) as base:
         reply = Http(base).post_json("/api/v1/analyze", {"draft": internal_draft()})
-    assert_error(reply, 400, "request_too_large")
+    assert_error(reply, 413, "request_too_large")
 
 
 def test_unknown_paths_and_methods_are_json(http):

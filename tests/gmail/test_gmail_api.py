@@ -79,3 +79,20 @@ def test_the_sender_of_the_opened_message():
     client, http = gmail(R.message_metadata("m1", '"Anna Schmidt" <Anna.Schmidt@mueller-leuchten.de>'))
     assert gmail_api.message_sender(client, "m1") == "Anna.Schmidt@mueller-leuchten.de"
     assert "format=metadata" in http.request_sequence[0][0] and "metadataHeaders=From" in http.request_sequence[0][0]
+
+
+def test_a_gmail_that_never_answers_times_out(monkeypatch):
+    """The transport the real client gets (no test http) gives up on a
+    server that accepts the connection and then says nothing."""
+    import socket
+    import time
+
+    monkeypatch.setattr(gmail_api, "TIMEOUT_SECONDS", 0.5)
+    client = gmail_api.connect("ya29.token")
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        started = time.monotonic()
+        with pytest.raises((TimeoutError, OSError)):
+            client.service._http.request(f"http://127.0.0.1:{silent.getsockname()[1]}/gmail/v1/users/me/drafts")
+        assert time.monotonic() - started < 5
