@@ -44,6 +44,11 @@ class Error(BaseModel):
     error: ErrorDetail
 
 
+class Ready(BaseModel):
+    status: Literal["ready"]
+    version: str
+
+
 class Health(BaseModel):
     status: Literal["ok", "degraded"]
     version: str
@@ -159,7 +164,10 @@ class Operation:
     tag: str = "API"
 
 
-POST_ERRORS = "request_too_large, unsupported_content_type, invalid_json, invalid_request"
+POST_ERRORS = "unsupported_content_type, invalid_json, invalid_request"
+TOO_LARGE = "request_too_large: the body is over SENDWISE_MAX_REQUEST_BYTES"
+RATE_LIMITED = "rate_limited: over the organisation's or the key's limit; Retry-After says when to try again"
+DATABASE_DOWN = "database_unavailable: the database cannot be reached; Retry-After"
 UNAUTHORIZED = (401, ("unauthorized: missing, malformed, unknown or revoked credentials", Error))
 NOT_SET_UP = "not_set_up: the Microsoft tenant or mail domain has no organisation in sendwise"
 ENGINE_DOWN = "engine_unavailable (or demo_not_seeded in demo mode)"
@@ -281,6 +289,13 @@ OPERATIONS: tuple[Operation, ...] = (
     ),
     Operation(
         "get",
+        "/api/v1/ready",
+        "Readiness: this worker reaches the database",
+        "public",
+        {200: ("ready", Ready), 503: ("not_ready: the database cannot be reached", Error)},
+    ),
+    Operation(
+        "get",
         "/api/v1/openapi.json",
         "This document",
         "public",
@@ -386,9 +401,14 @@ def _content(model: type[BaseModel] | str | None) -> dict[str, Any] | None:
 def _operation(op: Operation) -> dict[str, Any]:
     responses: dict[str, Any] = {}
     answers = {**op.responses, 500: INTERNAL_ERROR}
-    if op.auth == "api_key":  # a valid Microsoft identity of a tenant no organisation has
-        own = answers.get(403)
-        answers[403] = (f"{NOT_SET_UP}; {own[0]}" if own else NOT_SET_UP, Error)
+    if op.auth == "api_key":
+        # Any caller: a valid Microsoft identity of a tenant no organisation has,
+        # the rate limits, a database that is down.
+        for status, text in ((403, NOT_SET_UP), (429, RATE_LIMITED), (503, DATABASE_DOWN)):
+            own = answers.get(status)
+            answers[status] = (f"{own[0]}; {text}" if own else text, Error)
+    if op.method == "post" and op.path.startswith("/api/"):
+        answers[413] = (TOO_LARGE, Error)
     for status, (description, model) in sorted(answers.items()):
         responses[str(status)] = {"description": description}
         if (content := _content(model)) is not None:

@@ -19,6 +19,14 @@ from backend.storage.models import Organisation
 from tests.conftest import internal_draft
 
 DOCUMENTED_PREFIXES = ("/api/v1/", "/gmail/")
+PUBLIC_PATHS = (
+    "/api/v1/health",
+    "/api/v1/ready",
+    "/api/v1/codes",
+    "/api/v1/openapi.json",
+    "/api/v1/docs",
+    "/api/v1/signin",
+)
 
 
 @pytest.fixture
@@ -91,7 +99,7 @@ def test_each_operation_says_who_may_call_it(doc):
             assert names <= schemes.keys()
             if path.startswith("/gmail/"):
                 assert names == {"googleIdToken"}, path
-            elif path in ("/api/v1/health", "/api/v1/codes", "/api/v1/openapi.json", "/api/v1/docs", "/api/v1/signin"):
+            elif path in PUBLIC_PATHS:
                 assert names == set(), path
             else:
                 assert names == {"apiKey", "microsoftToken"}, (method, path)
@@ -168,6 +176,22 @@ def test_contact_org_codes_health_answers_validate(api, doc, make_tenant, databa
         check(doc, "/api/v1/codes", "get", reply)
     check(doc, "/api/v1/health", "get", api.get("/api/v1/health"))
     check(doc, "/api/v1/openapi.json", "get", api.get("/api/v1/openapi.json"))
+
+
+def test_limit_and_readiness_answers_validate(make_app, doc, make_tenant):
+    acme = make_tenant("acme")
+    app = make_app(DEMO_MODE=False, MAX_REQUEST_BYTES=2048, RATE_LIMIT_KEY="2/hour", RATE_LIMIT_ORG="off")
+    api = app.test_client()
+    large = {"draft": acme.draft_to("anna@mueller.de") | {"subject": "x" * 4096}}
+    too_large = api.post("/api/v1/analyze", json=large, headers=acme.auth)
+    assert too_large.status_code == 413
+    check(doc, "/api/v1/analyze", "post", too_large)
+    answers = [api.get("/api/v1/org", headers=acme.auth) for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429] and answers[-1].headers["Retry-After"]
+    check(doc, "/api/v1/org", "get", answers[-1])
+    ready = api.get("/api/v1/ready")
+    assert ready.status_code == 200
+    check(doc, "/api/v1/ready", "get", ready)
 
 
 def test_signin_answers_validate(make_app, doc):
