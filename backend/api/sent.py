@@ -4,6 +4,7 @@ so template reuse and send bursts see the whole organisation's mail."""
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -69,9 +70,9 @@ def record_sent():
     org_id = caller.org.id
     outcome = _outcome(draft, session, caller.org, now)  # before recording: the message is not its own template
     try:
-        row, created = sent.record(session, caller.org, **fields, codes=outcome[1] if outcome else None)
+        row, created = sent.record(session, caller.org, **fields, codes=outcome.codes if outcome else None)
         if created and outcome is not None:
-            activity.count_send(session, caller.org, row.sent_at.date(), *outcome)
+            activity.count_send(session, caller.org, row.sent_at.date(), outcome.verdict, outcome.counted)
         session.commit()
     except IntegrityError:
         if message_id is None:
@@ -84,7 +85,14 @@ def record_sent():
     return response
 
 
-def _outcome(draft: dict[str, Any], session: Session, org: Organisation, now: datetime) -> tuple[str, list[str]] | None:
+@dataclass(frozen=True)
+class _Outcome:
+    verdict: str
+    codes: list[str]  # every code raised with every check on, for the policy preview
+    counted: list[str]  # those the policy does not switch off, for the dashboard
+
+
+def _outcome(draft: dict[str, Any], session: Session, org: Organisation, now: datetime) -> _Outcome | None:
     """The verdict of the sent message under the organisation's policy and
     the codes it raises with every check on (the checks switched off run at
     "info", which never changes a verdict), for the dashboard's counts and
@@ -98,7 +106,8 @@ def _outcome(draft: dict[str, Any], session: Session, org: Organisation, now: da
         report = analysis.analyze(request, now=now, session=session, org=org)
     except (BadRequest, analysis.EngineUnavailable):
         return None
-    return report["verdict"], [f["code"] for f in report["findings"]]
+    codes = [f["code"] for f in report["findings"]]
+    return _Outcome(report["verdict"], codes, [c for c in codes if P.severity(stored, c) != "off"])
 
 
 def _prune_bands(session: Session, org_id: int, now: datetime) -> None:

@@ -24,12 +24,7 @@ _BAND0_LOW, _BAND0_HIGH = 1 << 32, (1 << 32) | 0xFFFF
 
 
 def count_send(session: Session, org: Organisation, day: date, verdict: str, codes: Iterable[str]) -> None:
-    """Add one recorded send with `verdict` and finding `codes` to `day`'s
-    counts; codes the organisation's policy switches off are not counted."""
-    from nlp import policy as P
-
-    stored, _ = P.effective(org.policy)
-    codes = [c for c in codes if P.severity(stored, c) != "off"]
+    """Add one recorded send with `verdict` and finding `codes` to `day`'s counts."""
     table = ActivityDaily.__table__
     insert = dialect_insert(session)
     rows = [{"org_id": org.id, "day": day, "kind": "verdict", "key": verdict, "count": 1}]
