@@ -6,7 +6,6 @@ listed newest first and fetched with format=full, throttled on request."""
 from __future__ import annotations
 
 import base64
-import json
 import threading
 import uuid
 from collections.abc import Iterator
@@ -14,13 +13,14 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.stand_in import JsonHandler, loopback_server
 
 SCOPE = "https://www.googleapis.com/auth/gmail.readonly"
 GOOGLE_TOKEN_AUD = "https://oauth2.googleapis.com/token"
@@ -94,7 +94,7 @@ class GoogleState:
 def google_service() -> Iterator[GoogleState]:
     state = GoogleState()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out in separate writes
 
@@ -154,26 +154,5 @@ def google_service() -> Iterator[GoogleState]:
                 body["nextPageToken"] = str(start + size)
             return self._json(200, body)
 
-        def _json(self, status: int, body: Any, headers: dict[str, str] | None = None):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    state.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as state.base:
         yield state
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()

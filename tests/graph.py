@@ -7,21 +7,20 @@ the tests and bench/backfill.py."""
 
 from __future__ import annotations
 
-import json
-import ssl
 import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 import jwt
 import trustme
+
+from tests.stand_in import JsonHandler, loopback_server
 
 SECRET = "test-client-secret"
 
@@ -72,7 +71,7 @@ def graph_service(tmp: Path, client_id: str) -> Iterator[GraphState]:
     state = GraphState(client_id=client_id, ca_file=tmp / "test-ca.pem")
     ca.cert_pem.write_to_path(str(state.ca_file))
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         protocol_version = "HTTP/1.1"
         disable_nagle_algorithm = True  # headers and body go out in separate writes
 
@@ -153,29 +152,5 @@ def graph_service(tmp: Path, client_id: str) -> Iterator[GraphState]:
                 body["@odata.nextLink"] = f"{state.base}{path}?{urlencode({**rest, '$skiptoken': skip + top})}"
             return self._json(200, body)
 
-        def _json(self, status: int, body: Any, headers: dict[str, str] | None = None):
-            data = json.dumps(body).encode()
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in (headers or {}).items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
-    cert.configure_cert(context)
-    server.socket = context.wrap_socket(server.socket, server_side=True)
-    state.base = f"https://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler, cert) as state.base:
         yield state
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()

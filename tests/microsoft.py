@@ -6,19 +6,18 @@ signs them for an API (v2.0: `aud` the app, `scp`, `tid`, `oid`,
 
 from __future__ import annotations
 
-import json
-import threading
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 from jwt.algorithms import RSAAlgorithm
+
+from tests.stand_in import JsonHandler, loopback_server
 
 CLIENT_ID = "6f1c2a3b-0000-4000-8000-00000000a11d"
 AUDIENCE = f"api://{CLIENT_ID}"
@@ -91,7 +90,7 @@ def identity_platform(*keys: SigningKey) -> Iterator[IdentityPlatform]:
     """Serve the metadata and the key set on 127.0.0.1 until the block ends."""
     platform = IdentityPlatform("", list(keys) or [SigningKey.new()])
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self):
             if self.path.endswith("/v2.0/.well-known/openid-configuration"):
                 platform.metadata_fetches += 1
@@ -108,23 +107,7 @@ def identity_platform(*keys: SigningKey) -> Iterator[IdentityPlatform]:
             else:
                 self.send_error(404)
                 return
-            data = json.dumps(body).encode()
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
+            self._json(200, body)
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    platform.base = f"http://127.0.0.1:{server.server_address[1]}"
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
+    with loopback_server(Handler) as platform.base:
         yield platform
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()

@@ -13,16 +13,16 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
 import secrets
-import threading
 import time
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from contextlib import ExitStack
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.jwk import RSAKey
+
+from tests.stand_in import JsonHandler, loopback_server
 
 CLIENT_ID = "sendwise-admin-test"
 CLIENT_SECRET = "test-client-secret"
@@ -35,10 +35,8 @@ class Provider:
         self.tenant_issuer = tenant_issuer  # Microsoft's multi-tenant metadata: issuer with {tenantid}
         self.claims: dict[str, Any] = {}  # merged into every ID token
         self.codes: dict[str, dict[str, str]] = {}
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self._serving = ExitStack()
+        self.base = self._serving.enter_context(loopback_server(self._handler()))
 
     @property
     def metadata_url(self) -> str:
@@ -50,8 +48,7 @@ class Provider:
         return self.base
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        self._serving.close()
 
     def consent(self, authorize_url: str) -> str:
         """What the browser does at the provider: the redirect back to the app."""
@@ -76,21 +73,10 @@ class Provider:
         } | self.claims
         return jwt.encode({"alg": "RS256", "kid": "test-key"}, claims, self.signing_key)
 
-    def _handler(self) -> type[BaseHTTPRequestHandler]:
+    def _handler(self) -> type[JsonHandler]:
         provider = self
 
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: Any) -> None:
-                pass
-
-            def _json(self, status: int, body: dict[str, Any]) -> None:
-                data = json.dumps(body).encode()
-                self.send_response(status)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-
+        class Handler(JsonHandler):
             def do_GET(self) -> None:
                 path = urlsplit(self.path).path
                 if path == "/.well-known/openid-configuration":

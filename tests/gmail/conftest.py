@@ -5,11 +5,9 @@ and add-on events shaped like Google's."""
 from __future__ import annotations
 
 import json
-import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 import pytest
@@ -21,6 +19,7 @@ from google.auth import crypt
 from google.auth import jwt as google_jwt
 
 from tests.conftest import NOW, ORG_DOMAIN
+from tests.stand_in import JsonHandler, loopback_server
 
 AUDIENCE = "https://sendwise.example.com"
 SERVICE_ACCOUNT = "service-123456789@gcp-sa-gsuiteaddons.iam.gserviceaccount.com"
@@ -72,28 +71,13 @@ def forger_key() -> Key:
 @pytest.fixture
 def certs_url(google_key) -> Iterator[str]:
     """Google's certificates endpoint, on loopback."""
-    body = json.dumps({google_key.key_id: google_key.cert_pem}).encode()
 
-    class Handler(BaseHTTPRequestHandler):
+    class Handler(JsonHandler):
         def do_GET(self):
-            self.send_response(200)
-            self.send_header("Content-Type", "application/json")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+            self._json(200, {google_key.key_id: google_key.cert_pem})
 
-        def log_message(self, *args):
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/oauth2/v1/certs"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
+    with loopback_server(Handler) as base:
+        yield f"{base}/oauth2/v1/certs"
 
 
 def claims(email: str, audience: str, **overrides: Any) -> dict[str, Any]:
