@@ -432,3 +432,20 @@ def drain(leader: int) -> bytes:
             break
         shown += chunk
     return shown
+
+
+# Debian's Chromium, driven by Playwright (no browser download), for the
+# Outlook task pane's and the admin page's browser tests.
+CHROMIUM = os.environ.get("SENDWISE_CHROMIUM", "/usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator:
+    if not Path(CHROMIUM).is_file():
+        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does this in .ci/run)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        yield chromium
+        chromium.close()

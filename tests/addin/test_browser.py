@@ -13,13 +13,11 @@ import os
 import statistics
 import time
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
 from tests.conftest import PROJECT_ROOT, serve_subprocess
 
-CHROMIUM = os.environ.get("SENDWISE_CHROMIUM", "/usr/bin/chromium")
 ARTIFACTS = PROJECT_ROOT / "tests" / "artifacts"
 SENDER = "Tom Li <tom.li@brightway-lighting.cn>"
 TWELVE = "; ".join(f"Buyer {i} <purchasing{i}@customer{i}-lighting.com>" for i in range(12))
@@ -47,18 +45,6 @@ def server(tmp_path_factory) -> Iterator[str]:
     env = {**os.environ, "DATABASE_URL": f"sqlite:///{tmp / 'sendwise.db'}", "SENDWISE_DEMO": "1"}
     with serve_subprocess(env, tmp / "server.log", "--demo") as http:
         yield http.base
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does this in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture

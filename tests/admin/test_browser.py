@@ -15,11 +15,10 @@ import re
 import subprocess
 import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 
-from tests.addin.test_browser import ARTIFACTS, CHROMIUM
+from tests.addin.test_browser import ARTIFACTS
 from tests.admin.test_admin import DEAR_SIR_PITCH
 from tests.conftest import PROJECT_ROOT, serve_subprocess
 
@@ -57,18 +56,6 @@ def server(tmp_path_factory) -> Iterator[tuple[str, str, str]]:
         )
         assert created.returncode == 0, created.stderr
         yield http.base, found.group(1), found.group(2)
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator:
-    if not Path(CHROMIUM).is_file():
-        pytest.fail(f"Chromium not found at {CHROMIUM}: apt-get install chromium (CI does this in .ci/run)")
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as p:
-        chromium = p.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
-        yield chromium
-        chromium.close()
 
 
 @pytest.fixture
