@@ -30,7 +30,7 @@
 | `SENDWISE_THREADS` | `4` | threads per worker process |
 | `SENDWISE_RATE_LIMIT_ORG` | `30000/minute` | API requests per organisation (all its keys and users together); 429 with `Retry-After` above it; `off` for none |
 | `SENDWISE_RATE_LIMIT_KEY` | `3000/minute` | API requests per API key; `off` for none |
-| `SENDWISE_RATE_LIMIT_STORAGE` | `database` | where the counts live: `database` (PostgreSQL: shared by all workers and hosts; SQLite: per process), `memory://` (one process), or a limits URI such as `redis://host:6379` |
+| `SENDWISE_RATE_LIMIT_STORAGE` | `database` | where the counts live: `database` (PostgreSQL: shared by all workers and hosts, each process writing its counts in batches of at most 1 % of a limit and half a second; SQLite: per process), `memory://` (one process), or a limits URI such as `redis://host:6379` |
 | `SENDWISE_MAX_JSON_STRING` | `1048576` | longest string (characters) in a JSON request; longer is 400 `invalid_json` |
 | `SENDWISE_METRICS_TOKEN` | none | bearer token that unlocks Prometheus metrics at `/metrics`; without it `/metrics` is 404 |
 | `PROMETHEUS_MULTIPROC_DIR` | a new temporary folder | with several workers: where they keep their metrics (emptied at start) |

@@ -119,3 +119,64 @@ def test_bad_limit_settings_stop_start_up():
     with pytest.raises(ValueError, match="SENDWISE_RATE_LIMIT_KEY"):
         load_config({"SENDWISE_RATE_LIMIT_KEY": "lots"})
     assert load_config({"SENDWISE_RATE_LIMIT_ORG": "OFF"})["RATE_LIMIT_ORG"] == "off"
+
+
+class _Seconds:
+    """The limiter's system-clock reading, pinned for the storage tests."""
+
+    def __init__(self, monkeypatch):
+        self.now = 1_900_000_000.0
+        monkeypatch.setattr("backend.ratelimit.counter_seconds", lambda: self.now)
+
+
+def _stored(database, key: str) -> int:
+    from sqlalchemy import select
+
+    from backend.storage.models import RateCounter
+
+    with database.engine.connect() as conn:
+        return conn.execute(select(RateCounter.count).where(RateCounter.key == key)).scalar() or 0
+
+
+def test_a_large_limit_is_written_in_batches_and_counted_exactly_after(database, monkeypatch):
+    from backend.ratelimit import HOLD_SECONDS, DatabaseStorage
+
+    seconds = _Seconds(monkeypatch)
+    storage = DatabaseStorage(engine=database.engine)
+    key = "LIMITER/sendwise/org:1/org/30000/1/minute"  # holds back up to 300
+    assert [storage.incr(key, 60) for _ in range(250)] == list(range(1, 251))
+    assert _stored(database, key) == 1  # only the first hit was written
+    assert storage.get(key) == 250
+    seconds.now += HOLD_SECONDS
+    assert storage.incr(key, 60) == 251
+    assert _stored(database, key) == 251  # the batch and this hit, in one write
+    seconds.now += 60
+    assert storage.incr(key, 60) == 1  # a new window: nothing held over from the old one
+
+
+def test_a_small_limit_is_written_at_every_hit(database, monkeypatch):
+    from backend.ratelimit import DatabaseStorage
+
+    _Seconds(monkeypatch)
+    storage = DatabaseStorage(engine=database.engine)
+    key = "LIMITER/sendwise/key:7/key/6/1/hour"
+    for n in range(1, 9):
+        assert storage.incr(key, 3600) == n
+        assert _stored(database, key) == n
+
+
+def test_processes_holding_back_admit_at_most_their_share_more(database, monkeypatch):
+    """Four processes (four storages) hitting one key of 400/minute in turn:
+    each may hold back 1 % (4 hits) unseen by the others, so at most 16
+    more than the limit are admitted, and the table is exact once they write."""
+    from backend.ratelimit import HOLD_SECONDS, DatabaseStorage
+
+    seconds = _Seconds(monkeypatch)
+    processes = [DatabaseStorage(engine=database.engine) for _ in range(4)]
+    key = "LIMITER/sendwise/org:3/org/400/1/minute"
+    admitted = sum(processes[i % 4].incr(key, 60) <= 400 for i in range(600))
+    assert 400 <= admitted <= 416
+    seconds.now += HOLD_SECONDS
+    for p in processes:
+        p.incr(key, 60)
+    assert _stored(database, key) == 604
