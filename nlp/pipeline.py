@@ -7,8 +7,10 @@ components can improve matching; the rules stay the same.
 Patterns are data (`patterns/*.jsonl`): each row has a `label`, an `id`
 (the family a phrase belongs to, which is what checks count) and either a
 `pattern` (a phrase string or a list of token dicts) or a `regex` for scripts
-the tokenizer does not split, such as Chinese. Spans may overlap: one phrase
-can be both spam-like and promotional.
+the tokenizer does not split, such as Chinese. A `regex` row may name what
+it `requires`: a lower-case text every match holds, so that the regex runs
+only on texts that contain it. Spans may overlap: one phrase can be both
+spam-like and promotional.
 """
 
 from __future__ import annotations
@@ -65,6 +67,11 @@ def _load_rows(*files: str) -> list[dict]:
                 or ("pattern" in row) == ("regex" in row)
             ):
                 raise PatternError(f"{name}:{n}: needs label, id and exactly one of pattern/regex")
+            requires = row.get("requires")
+            if requires is not None and (
+                "regex" not in row or not isinstance(requires, str) or requires != requires.lower()
+            ):
+                raise PatternError(f"{name}:{n}: requires is a lower-case text that every match of its regex holds")
             rows.append(row)
     return rows
 
@@ -101,17 +108,29 @@ class Matcher:
                 ),
             )
             ruler.add_patterns(phrases)
-        # Token patterns cost time at every token of every text; most need a
-        # word the text rarely holds, so each runs only where one of its
-        # trigger words occurs (phrases go through the hash-based phrase matcher).
-        groups: dict[tuple[frozenset[str], ...], Any] = {}
+        # Token patterns cost time at every token of every text (spaCy's
+        # matcher walks the whole doc in Python); most need words the text
+        # rarely holds, in order and close together, so each group runs only
+        # where its trigger words occur that way (phrases go through the
+        # hash-based phrase matcher).
+        groups: dict[tuple[frozenset[int], ...], _TokenGroup] = {}
         for r in rows:
             if isinstance(r.get("pattern"), list):
                 triggers = _triggers(r["pattern"])
-                group = groups.setdefault(triggers, SpacyMatcher(self.nlp.vocab, validate=True))
-                group.add(f"{r['label']}\t{r['id']}", [r["pattern"]])
-        self._token_groups = list(groups.items())
-        self._regexes = [(r["label"], r["id"], re.compile(r["regex"])) for r in rows if "regex" in r]
+                words = tuple(frozenset(self.nlp.vocab.strings.add(w) for w in ws) for ws, _ in triggers)
+                if words not in groups:
+                    groups[words] = _TokenGroup(
+                        words, [gap for _, gap in triggers], SpacyMatcher(self.nlp.vocab, validate=True)
+                    )
+                group = groups[words]
+                group.matcher.add(f"{r['label']}\t{r['id']}", [r["pattern"]])
+                group.gaps = [
+                    None if a is None or b is None else max(a, b) for a, b in zip(group.gaps, (g for _, g in triggers))
+                ]
+        self._token_groups = list(groups.values())
+        self._regexes = [
+            (r["label"], r["id"], re.compile(r["regex"]), r.get("requires", "")) for r in rows if "regex" in r
+        ]
 
     def __call__(self, text: str) -> list[Match]:
         # No phrase lives inside a 100-character run without spaces (long URLs,
@@ -130,36 +149,84 @@ class Matcher:
                 Match(s.label_, s.id_, offset + s.start_char, offset + s.end_char, s.text)
                 for s in doc.spans.get(SPANS_KEY, ())
             ]
-            words = {strings[h] for h in set(doc.to_array("LOWER").tolist())}
-            for triggers, group in self._token_groups:
-                if any(trigger.isdisjoint(words) for trigger in triggers):
+            positions: dict[int, list[int]] = {}
+            for i, h in enumerate(doc.to_array("LOWER").tolist()):
+                positions.setdefault(h, []).append(i)
+            present = set(positions)
+            for group in self._token_groups:
+                if not group.may_match(present, positions):
                     continue
-                for key, start, end in group(doc):
+                for key, start, end in group.matcher(doc):
                     label, _, id_ = strings[key].partition("\t")
                     span = doc[start:end]
                     out.append(Match(label, id_, offset + span.start_char, offset + span.end_char, span.text))
-        for label, id_, rx in self._regexes:
-            out.extend(Match(label, id_, m.start(), m.end(), m.group(0)) for m in rx.finditer(text))
+        lowered = text.lower()
+        for label, id_, rx, requires in self._regexes:
+            # Compound-word patterns scan every word start; skip them when their word is absent.
+            if requires in lowered:
+                out.extend(Match(label, id_, m.start(), m.end(), m.group(0)) for m in rx.finditer(text))
         return out
 
 
-def _triggers(pattern: list[dict]) -> tuple[frozenset[str], ...]:
-    """For each required token of `pattern` that names words, those words: a
-    text can match only if it holds one word of every set."""
-    out = []
+@dataclass(slots=True)
+class _TokenGroup:
+    """Token patterns that need the same words in the same order (`_triggers`)."""
+
+    words: tuple[frozenset[int], ...]  # LOWER hashes
+    gaps: list[int | None]  # most tokens from one trigger to the next, over the group's patterns
+    matcher: Any
+
+    def may_match(self, present: set[int], positions: dict[int, list[int]]) -> bool:
+        """Whether the doc holds one word of each set in order and close
+        enough (`present`: its tokens' LOWER hashes; `positions`: where each is)."""
+        if any(words.isdisjoint(present) for words in self.words):
+            return False
+        reach: list[int] = []
+        for i, (words, gap) in enumerate(zip(self.words, self.gaps)):
+            found = sorted(p for h in words & present for p in positions[h])
+            reach = (
+                found if i == 0 else [q for q in found if any(p < q and (gap is None or q - p <= gap) for p in reach)]
+            )
+            if not reach:
+                return False
+        return True
+
+
+def _triggers(pattern: list[dict]) -> tuple[tuple[frozenset[str], int | None], ...]:
+    """For each required token of `pattern` that names words: those words,
+    and at most how many tokens after the previous such token it comes (None:
+    any number). A text can match only if it holds one word of every set,
+    in that order, that close."""
+    out: list[tuple[frozenset[str], int | None]] = []
+    since: int | None = 0  # most tokens a match spends after the last trigger
     for token in pattern:
         op = token.get("OP", "")
-        if op in ("?", "*", "!") or op.startswith("{0"):
-            continue
-        for key in ("LOWER", "ORTH", "TEXT", "NORM"):
-            value = token.get(key)
-            if isinstance(value, str):
-                out.append(frozenset({value.lower()}))
-                break
-            if isinstance(value, dict) and "IN" in value:
-                out.append(frozenset(str(w).lower() for w in value["IN"]))
-                break
+        words, most = _words(token), _most(op)
+        if words is not None and not (op in ("?", "*", "!") or op.startswith("{0")):
+            out.append((words, None if since is None else since + 1))
+            since = None if most is None else most - 1
+        else:
+            since = None if since is None or most is None else since + most
     return tuple(out)
+
+
+def _most(op: str) -> int | None:
+    """How many tokens a pattern token with this operator takes at most (None: any number)."""
+    if op in ("*", "+") or (op.startswith("{") and op.rstrip("}").endswith(",")):
+        return None
+    if op.startswith("{"):
+        return int(op.strip("{}").split(",")[-1])
+    return 1  # none, "?" and "!" (one token that is not the pattern)
+
+
+def _words(token: dict) -> frozenset[str] | None:
+    for key in ("LOWER", "ORTH", "TEXT", "NORM"):
+        value = token.get(key)
+        if isinstance(value, str):
+            return frozenset({value.lower()})
+        if isinstance(value, dict) and "IN" in value:
+            return frozenset(str(w).lower() for w in value["IN"])
+    return None
 
 
 @functools.cache

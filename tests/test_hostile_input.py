@@ -91,7 +91,9 @@ def _patterns() -> list[tuple[str, re.Pattern, bool]]:
     from nlp.pipeline import address_matcher, matcher
 
     for name, catalogue in (("phrases", matcher()), ("address", address_matcher())):
-        out += [(f"{name}.jsonl:{label}/{id_}:{rx.pattern[:40]}", rx, False) for label, id_, rx in catalogue._regexes]
+        out += [
+            (f"{name}.jsonl:{label}/{id_}:{rx.pattern[:40]}", rx, False) for label, id_, rx, _ in catalogue._regexes
+        ]
     return sorted(out, key=lambda item: item[0])
 
 

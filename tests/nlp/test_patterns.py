@@ -67,3 +67,86 @@ def test_family_documentation_is_complete(family: str):
 def test_no_row_is_a_duplicate():
     keys = Counter(json.dumps(r, ensure_ascii=False, sort_keys=True) for r in ROWS)
     assert [k for k, n in keys.items() if n > 1] == []
+
+
+def _case_texts() -> list[str]:
+    cases = resources.files("tests").joinpath("cases")
+    out = []
+    for folder in cases.iterdir():
+        for path in folder.iterdir() if folder.is_dir() else ():
+            if not path.name.endswith(".json"):
+                continue
+            draft = json.loads(path.read_text(encoding="utf-8"))["draft"]
+            body = draft.get("body") or {}
+            out += [t for t in (draft.get("subject"), body.get("text"), body.get("html")) if isinstance(t, str)]
+    return out
+
+
+def test_the_matchers_shortcuts_skip_only_what_cannot_match(monkeypatch):
+    """Token-pattern groups run only where their words occur in order and
+    close enough, compound-word regexes only where their word occurs: on
+    every labelled draft and documented sentence, the matches are exactly
+    those of running every pattern everywhere."""
+    from nlp import pipeline
+
+    catalogue = matcher()
+    texts = [*_case_texts(), *(s for _, s in MUST), *(s for _, s in MUST_NOT)]
+    assert len(texts) > 800
+
+    def spans(text: str) -> list[tuple[str, str, int, int]]:
+        return sorted((m.label, m.id, m.start, m.end) for m in catalogue(text))
+
+    shortcut = [spans(t) for t in texts]
+    monkeypatch.setattr(pipeline._TokenGroup, "may_match", lambda self, present, positions: True)
+    monkeypatch.setattr(catalogue, "_regexes", [(label, id_, rx, "") for label, id_, rx, _ in catalogue._regexes])
+    everywhere = [spans(t) for t in texts]
+    assert [t for t, a, b in zip(texts, shortcut, everywhere) if a != b] == []
+
+
+def test_trigger_gaps_follow_the_pattern():
+    from nlp.pipeline import _triggers
+
+    company = [
+        {"LOWER": "we"},
+        {"LOWER": {"IN": ["are", "'re"]}},
+        {"IS_TITLE": True},
+        {"IS_TITLE": True, "OP": "*"},
+        {"TEXT": {"IN": ["Co.", "GmbH"]}},
+    ]
+    assert [gap for _, gap in _triggers(company)] == [1, 1, None]
+    asking = [
+        {"LOWER": "send"},
+        {"LOWER": {"IN": ["us", "me"]}},
+        {"LOWER": "your", "OP": "?"},
+        {"IS_ALPHA": True, "OP": "{0,3}"},
+        {"LOWER": "price", "OP": "+"},
+        {"LOWER": "list"},
+    ]
+    assert [(sorted(words), gap) for words, gap in _triggers(asking)] == [
+        (["send"], 1),
+        (["me", "us"], 1),
+        (["price"], 5),  # after "us": "your", three words, then "price"
+        (["list"], None),  # "price" may repeat
+    ]
+
+
+def test_a_token_group_needs_its_words_in_order_and_close():
+    from spacy.matcher import Matcher as SpacyMatcher
+
+    from nlp.pipeline import _TokenGroup
+
+    vocab = matcher().nlp.vocab
+    our, new = vocab.strings.add("our"), vocab.strings.add("new")
+    group = _TokenGroup((frozenset({our}), frozenset({new})), [None, 2], SpacyMatcher(vocab))
+
+    def may_match(text: str) -> bool:
+        positions: dict[int, list[int]] = {}
+        for i, token in enumerate(matcher().nlp.make_doc(text)):
+            positions.setdefault(token.lower, []).append(i)
+        return group.may_match(set(positions), positions)
+
+    assert may_match("See our new range.")
+    assert may_match("Our very new range.")  # two tokens on
+    assert not may_match("A new range, as our team said.")  # both words, wrong order
+    assert not may_match("Our team has a new range.")  # in order, too far apart
+    assert not may_match("See our range.")
