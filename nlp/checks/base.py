@@ -12,6 +12,7 @@ import inspect
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 SEVERITY_RANK = {"off": 0, "info": 1, "warn": 2, "block": 3}
@@ -67,7 +68,7 @@ class Check:
         """The default value of each threshold."""
         return {name: t.default for name, t in self.thresholds.items()}
 
-    @property
+    @cached_property  # read for every finding of every report
     def doc(self) -> dict[str, str]:
         return parse_doc(inspect.getdoc(self.func) or "")
 
