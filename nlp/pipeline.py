@@ -29,7 +29,7 @@ if TYPE_CHECKING:
     from spacy.pipeline import SpanRuler
 
 SPANS_KEY = "sendwise"
-_LONG_RUN = re.compile(r"\S{100,}")
+_LONG_RUN = re.compile(r"(?<!\S)\S{100,}")  # tried at word starts only
 # No phrase spans this much white space; the text is tokenized piece by piece
 # between such gaps, because spaCy's affix search on one huge white-space
 # token (a blanked run, a long body's unread middle) is slow.
@@ -128,6 +128,16 @@ class Matcher:
                     None if a is None or b is None else max(a, b) for a, b in zip(group.gaps, (g for _, g in triggers))
                 ]
         self._token_groups = list(groups.values())
+        # Group numbers by each word of their smallest word set: a doc's words
+        # pick the groups worth a closer look with one set intersection.
+        self._groups_by_word: dict[int, list[int]] = {}
+        self._unconditional: set[int] = set()
+        for n, group in enumerate(self._token_groups):
+            if not group.words:
+                self._unconditional.add(n)
+            for h in min(group.words, key=len, default=()):
+                self._groups_by_word.setdefault(h, []).append(n)
+        self._group_words = set(self._groups_by_word)
         self._regexes = [
             (r["label"], r["id"], re.compile(r["regex"]), r.get("requires", "")) for r in rows if "regex" in r
         ]
@@ -153,7 +163,9 @@ class Matcher:
             for i, h in enumerate(doc.to_array("LOWER").tolist()):
                 positions.setdefault(h, []).append(i)
             present = set(positions)
-            for group in self._token_groups:
+            candidates = {n for h in present & self._group_words for n in self._groups_by_word[h]}
+            for n in sorted(candidates | self._unconditional):
+                group = self._token_groups[n]
                 if not group.may_match(present, positions):
                     continue
                 for key, start, end in group.matcher(doc):
