@@ -25,11 +25,11 @@ NAMES = {"hubspot": "HubSpot"}
 
 def crm_status(session: Session, org: Organisation) -> dict[str, Any] | None:
     """The `crm` key for the organisation's most recent CRM sync; None without one."""
-    rows = queries.crm_syncs(session, org)
-    return describe(rows[0]) if rows else None
+    row = queries.latest_crm_sync(session, org)
+    return describe(row) if row else None
 
 
-def describe(row: CrmSync) -> dict[str, Any]:
+def describe(row: CrmSync | queries.SyncState) -> dict[str, Any]:
     """The `crm` key for one connector's sync record."""
     name = NAMES.get(row.source, row.source)
     synced = iso(row.last_success_at)

@@ -8,7 +8,7 @@ import functools
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Select, bindparam, select
 from sqlalchemy.orm import Session, joinedload, selectinload
@@ -167,6 +167,32 @@ def upsert_synced_contact(
         contact.interactions = kept + [Interaction(source=source, **item) for item in interactions]
     session.flush()
     return contact
+
+
+class SyncState(NamedTuple):
+    """What analysis reads of a CRM sync (`connectors.status.describe`)."""
+
+    source: str
+    status: str
+    started_at: datetime | None
+    finished_at: datetime | None
+    last_success_at: datetime | None
+    error: str | None
+
+
+_LATEST_SYNC = (
+    select(*(getattr(CrmSync, name) for name in SyncState._fields))
+    .where(CrmSync.org_id == bindparam("org"))
+    .order_by(CrmSync.started_at.desc(), CrmSync.id.desc())
+    .limit(1)
+)
+
+
+def latest_crm_sync(session: Session, org: Organisation) -> SyncState | None:
+    """The organisation's most recently started CRM sync, None without one.
+    Read for every analysis: one row as plain values, not an ORM object."""
+    rows = statements.fetch(session, _LATEST_SYNC, {"org": org.id})
+    return SyncState(*rows[0]) if rows else None
 
 
 def crm_syncs(session: Session, org: Organisation) -> list[CrmSync]:
