@@ -98,7 +98,7 @@ def _protected(stored: dict[str, Any] | None, inline: ContractContact) -> dict[s
     return merged
 
 
-def contact_to_contract(contact: Contact) -> dict[str, Any]:
+def contact_to_contract(contact: Contact | queries.ContactFacts) -> dict[str, Any]:
     """A stored contact in the contract's `context.contacts[]` shape; unknown
     (NULL) fields are left out rather than sent as null."""
     out: dict[str, Any] = {
