@@ -238,7 +238,8 @@ def _erasure_key(session: Session, org: Organisation, *, create: bool = False) -
 def erased_on(session: Session, org: Organisation, emails: Iterable[str]) -> dict[str, datetime]:
     """Which of `emails` are on the organisation's erased list: email -> when
     it was erased."""
-    secret = _erasure_key(session, org)
+    emails = list(emails)
+    secret = _erasure_key(session, org) if emails else None  # analysis asks for none when all are contacts
     if secret is None:  # nothing was ever erased here
         return {}
     hashes = {email: address_hash(secret, email) for email in emails}
